@@ -1,0 +1,101 @@
+"""The hirelens stack: wires the capability constructs together and grants each function its due."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk.aws_lambda_event_sources import SqsEventSource
+from constructs import Construct
+
+from infra.bundle import Bundle
+from infra.constructs.api import Api
+from infra.constructs.functions import FunctionFactory, settings_environment
+from infra.constructs.keys import EncryptionKey
+from infra.constructs.queues import Queues
+from infra.constructs.storage import Storage
+from shared.resources import IDEMPOTENCY_TABLE, INGEST_QUEUE, KEYS_TABLE, MAIN_TABLE, SCORE_QUEUE
+
+API_TIMEOUT = Duration.seconds(29)  # API Gateway gives up on an integration after 30 s
+# Must stay within the queues' visibility timeout (60 s), or a batch reappears while still running.
+CONSUMER_TIMEOUT = Duration.seconds(30)
+
+
+class HirelensStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, bundle: Bundle, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        key = EncryptionKey(self, "Encryption").key
+        storage = Storage(self, "Storage", key=key)
+        queues = Queues(self, "Queues", key=key)
+        main, keys, idempotency = (storage.table(s) for s in (MAIN_TABLE, KEYS_TABLE, IDEMPOTENCY_TABLE))
+        bucket = storage.evidence_bucket
+        ingest_queue, score_queue = queues.queue(INGEST_QUEUE), queues.queue(SCORE_QUEUE)
+
+        factory = FunctionFactory(
+            self,
+            "Functions",
+            bundle=bundle,
+            environment=settings_environment(
+                {**storage.settings(), **queues.settings(), "kms_key_id": key.key_arn}
+            ),
+        )
+
+        api_fn = factory.function(
+            "Api", handler="functions.api.handler.lambda_handler", description="HR API", timeout=API_TIMEOUT
+        )
+        main.grant_read_write_data(api_fn)
+        keys.grant_read_write_data(api_fn)
+        key.grant_encrypt_decrypt(api_fn)
+        bucket.grant_read_write(api_fn)
+        score_queue.grant_send_messages(api_fn)
+        ingest_queue.grant_send_messages(api_fn)
+
+        webhook_fn = factory.function(
+            "Webhook",
+            handler="functions.ingest.webhook.lambda_handler",
+            description="Vendor webhooks: verify, store raw, enqueue",
+            timeout=API_TIMEOUT,
+        )
+        main.grant_read_write_data(webhook_fn)
+        keys.grant_read_write_data(webhook_fn)
+        key.grant_encrypt_decrypt(webhook_fn)
+        bucket.grant_put(webhook_fn)
+        ingest_queue.grant_send_messages(webhook_fn)
+
+        consumer_fn = factory.function(
+            "IngestConsumer",
+            handler="functions.ingest.consumer.lambda_handler",
+            description="Ingest queue: normalise vendor results",
+            timeout=CONSUMER_TIMEOUT,
+        )
+        main.grant_read_write_data(consumer_fn)
+        keys.grant_read_write_data(consumer_fn)
+        idempotency.grant_read_write_data(consumer_fn)
+        key.grant_encrypt_decrypt(consumer_fn)
+        bucket.grant_read(consumer_fn)
+        score_queue.grant_send_messages(consumer_fn)
+        consumer_fn.add_event_source(
+            SqsEventSource(ingest_queue, batch_size=INGEST_QUEUE.batch_size, report_batch_item_failures=True)
+        )
+
+        score_fn = factory.function(
+            "Score",
+            handler="functions.score.handler.lambda_handler",
+            description="Score queue: score results against the job",
+            timeout=CONSUMER_TIMEOUT,
+        )
+        main.grant_read_write_data(score_fn)
+        keys.grant_read_data(score_fn)
+        key.grant_decrypt(score_fn)
+        score_fn.add_event_source(
+            SqsEventSource(score_queue, batch_size=SCORE_QUEUE.batch_size, report_batch_item_failures=True)
+        )
+
+        api = Api(self, "Api", api_function=api_fn, webhook_function=webhook_fn)
+
+        # Room for later, each its own construct: the Step Functions review workflow
+        # (functions/workflow), usage metering and finance exports, and the web console.
+
+        CfnOutput(self, "ApiUrl", value=api.url)
+        CfnOutput(self, "UserPoolId", value=api.user_pool.user_pool_id)
+        CfnOutput(self, "UserPoolClientId", value=api.client.user_pool_client_id)
