@@ -1,0 +1,73 @@
+"""The whole hirelens stack on 127.0.0.1: moto, resources, functions, pollers, front door."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+
+from embedded.aws import MotoServer, aws_env, create_resources
+from embedded.frontdoor import FrontDoor
+from embedded.poller import QueuePoller
+from embedded.runtime import FUNCTIONS, LocalFunction
+from shared.observability import logger
+from shared.resources import INGEST_QUEUE, SCORE_QUEUE
+from shared.settings import Settings
+from shared.wiring import reset
+
+
+@dataclass
+class EmbeddedStack:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    moto: MotoServer = field(default_factory=MotoServer)
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+    pollers: list[QueuePoller] = field(default_factory=list)
+    settings: Settings | None = None
+    frontdoor: FrontDoor | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.frontdoor is not None
+        return f"http://{self.host}:{self.frontdoor.port}"
+
+    def session(self) -> boto3.session.Session:
+        return boto3.session.Session(region_name=os.environ["AWS_REGION"])
+
+    def start(self) -> EmbeddedStack:
+        endpoint = self.moto.start()
+        os.environ.update(aws_env(endpoint, self.moto.port))
+        self.settings = create_resources(self.session())
+        os.environ.update(self.settings.to_env())
+        reset()
+        logger.setLevel(os.environ.get("HIRELENS_LOG_LEVEL", "WARNING"))
+        self.functions = {name: LocalFunction(name, handler) for name, handler in FUNCTIONS.items()}
+        sqs = self.session().client("sqs")
+        self.pollers = [
+            QueuePoller(
+                sqs, self.settings.ingest_queue_url, self.functions["consumer"], INGEST_QUEUE.batch_size
+            ),
+            QueuePoller(sqs, self.settings.score_queue_url, self.functions["score"], SCORE_QUEUE.batch_size),
+        ]
+        for p in self.pollers:
+            p.start()
+        self.frontdoor = FrontDoor(self.functions["api"], self.functions["webhook"], self.host, self.port)
+        self.frontdoor.start()
+        return self
+
+    def stop(self) -> None:
+        if self.frontdoor:
+            self.frontdoor.stop()
+        for p in self.pollers:
+            p.stop()
+        for f in self.functions.values():
+            f.shutdown()
+        self.moto.stop()
+
+    def __enter__(self) -> EmbeddedStack:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

@@ -1,0 +1,59 @@
+"""Settings every function reads at start, from environment variables named HIRELENS_<FIELD>.
+
+A missing required setting fails loudly when the settings are first loaded, never later.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str
+    keys_table_name: str
+    idempotency_table_name: str
+    evidence_bucket: str
+    kms_key_id: str
+    ingest_queue_url: str
+    score_queue_url: str
+    region: str = "eu-central-1"
+
+    max_webhook_bytes: int = 1024 * 1024
+    signature_tolerance_s: int = 300
+    secret_grace_s: int = 24 * 3600
+    # hierarchical keyring: the branch key is cached this long, rotated after this many days
+    branch_key_cache_s: int = 600
+    branch_key_rotation_days: int = 90
+    media_url_ttl_s: int = Field(default=900, le=900)
+    idempotency_ttl_s: int = 14 * 24 * 3600
+    page_limit_default: int = 50
+    page_limit_max: int = 200
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[f"HIRELENS_{name.upper()}"]
+            for name in cls.model_fields
+            if f"HIRELENS_{name.upper()}" in env
+        }
+        if "region" not in values and env.get("AWS_REGION"):
+            values["region"] = env["AWS_REGION"]
+        try:
+            return cls(**values)
+        except ValidationError as exc:  # pragma: no cover - message only
+            missing = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
+            raise RuntimeError(f"hirelens settings invalid or missing: {missing}") from exc
+
+    def to_env(self) -> dict[str, str]:
+        return {f"HIRELENS_{k.upper()}": str(v) for k, v in self.model_dump().items()}
+
+
+@cache
+def get_settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,83 @@
+"""Every DynamoDB key hirelens writes, built in one place (docs/storage.md explains the design)."""
+
+from __future__ import annotations
+
+PROFILE = "PROFILE"
+
+
+def vendor(name: str) -> dict[str, str]:
+    return {"pk": f"VENDOR#{name}", "sk": "VENDOR"}
+
+
+def event(vendor_name: str, event_hash: str) -> dict[str, str]:
+    return {"pk": f"EVENT#{vendor_name}#{event_hash}", "sk": "EVENT"}
+
+
+def quarantine(item_id: str) -> dict[str, str]:
+    return {"pk": f"QUAR#{item_id}", "sk": "QUAR"}
+
+
+def identity(kind: str, blind: str) -> dict[str, str]:
+    return {"pk": f"IDENT#{kind}#{blind}", "sk": "IDENT"}
+
+
+def candidate_pk(candidate_id: str) -> str:
+    return f"CAND#{candidate_id}"
+
+
+def profile(candidate_id: str) -> dict[str, str]:
+    return {"pk": candidate_pk(candidate_id), "sk": PROFILE}
+
+
+def application(candidate_id: str, job_id: str) -> dict[str, str]:
+    return {"pk": candidate_pk(candidate_id), "sk": f"APP#{job_id}"}
+
+
+def result(candidate_id: str, result_id: str) -> dict[str, str]:
+    return {"pk": candidate_pk(candidate_id), "sk": f"RES#{result_id}"}
+
+
+def candidate_event(candidate_id: str, event_ref: str) -> dict[str, str]:
+    return {"pk": candidate_pk(candidate_id), "sk": f"EVT#{event_ref}"}
+
+
+def result_pointer(result_id: str) -> dict[str, str]:
+    return {"pk": f"RID#{result_id}", "sk": "RID"}
+
+
+def job(job_id: str) -> dict[str, str]:
+    return {"pk": f"JOB#{job_id}", "sk": "JOB"}
+
+
+# collections on gsi2
+VENDORS = "VENDORS"
+JOBS = "JOBS"
+QUARANTINE = "QUARANTINE"
+
+
+def job_candidates_pk(job_id: str) -> str:
+    return f"JOB#{job_id}"
+
+
+def match_sort_key(match_score: float | None, candidate_id: str) -> str:
+    """gsi1sk: descending on the index gives best match first; unscored sort last."""
+    if match_score is None:
+        return f"!#{candidate_id}"
+    return f"{match_score:07.3f}#{candidate_id}"
+
+
+def inbox_pk(department: str) -> str:
+    return f"INBOX#{department}"
+
+
+# keys table
+def data_key(subject: str) -> dict[str, str]:
+    return {"pk": f"DEK#{subject}"}
+
+
+def branch_key(version: int) -> dict[str, str]:
+    return {"pk": f"BRANCH#{version:06d}"}
+
+
+BRANCH_ACTIVE = {"pk": "BRANCH#ACTIVE"}
+BLIND_INDEX_KEY = {"pk": "BLIND#v1"}

@@ -1,0 +1,180 @@
+"""Builds the AWS clients and the ports around them, once per process, on first use.
+
+Nothing here runs at import time. Tests and the embedded stack call `reset()` after
+changing the environment.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+from shared.crypto.blind import BlindIndex
+from shared.crypto.encryptor import Encryptor
+from shared.crypto.keyring import BranchKeyring
+from shared.services.intake import QueuePort, WebhookIntake
+from shared.services.processing import ResultProcessor
+from shared.services.scoring import ApplicationScorer
+from shared.services.views import CandidateViews
+from shared.settings import Settings, get_settings
+from shared.storage.candidates import CandidateRepository
+from shared.storage.events import EventRepository
+from shared.storage.evidence import EvidenceStore
+from shared.storage.jobs import JobRepository
+from shared.storage.quarantine import QuarantineRepository
+from shared.storage.vendors import VendorRepository
+
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
+
+
+@dataclass
+class Services:
+    settings: Settings
+
+    # -- clients -------------------------------------------------------------------
+    @cached_property
+    def session(self) -> boto3.session.Session:
+        return boto3.session.Session(region_name=self.settings.region)
+
+    @cached_property
+    def ddb(self) -> Any:
+        return self.session.resource("dynamodb", config=_CONFIG)
+
+    @cached_property
+    def kms(self) -> Any:
+        return self.session.client("kms", config=_CONFIG)
+
+    @cached_property
+    def s3(self) -> Any:
+        return self.session.client("s3", config=_CONFIG)
+
+    @cached_property
+    def sqs(self) -> Any:
+        return self.session.client("sqs", config=_CONFIG)
+
+    @cached_property
+    def table(self) -> Any:
+        return self.ddb.Table(self.settings.table_name)
+
+    @cached_property
+    def keys_table(self) -> Any:
+        return self.ddb.Table(self.settings.keys_table_name)
+
+    # -- ports -----------------------------------------------------------------------
+    @cached_property
+    def keyring(self) -> BranchKeyring:
+        s = self.settings
+        return BranchKeyring(
+            self.kms,
+            self.keys_table,
+            s.kms_key_id,
+            cache_s=s.branch_key_cache_s,
+            rotation_days=s.branch_key_rotation_days,
+        )
+
+    @cached_property
+    def encryptor(self) -> Encryptor:
+        return Encryptor(self.keyring, self.keys_table)
+
+    @cached_property
+    def blind(self) -> BlindIndex:
+        return BlindIndex(self.kms, self.keys_table, self.settings.kms_key_id)
+
+    @cached_property
+    def evidence(self) -> EvidenceStore:
+        return EvidenceStore(self.s3, self.settings.evidence_bucket, self.settings.kms_key_id)
+
+    @cached_property
+    def vendors(self) -> VendorRepository:
+        return VendorRepository(self.table, self.kms, self.settings.kms_key_id)
+
+    @cached_property
+    def events(self) -> EventRepository:
+        return EventRepository(self.table)
+
+    @cached_property
+    def quarantine(self) -> QuarantineRepository:
+        return QuarantineRepository(self.table)
+
+    @cached_property
+    def candidates(self) -> CandidateRepository:
+        return CandidateRepository(self.table, self.encryptor, self.blind)
+
+    @cached_property
+    def jobs(self) -> JobRepository:
+        return JobRepository(self.table)
+
+    @cached_property
+    def ingest_queue(self) -> QueuePort:
+        return QueuePort(self.sqs, self.settings.ingest_queue_url)
+
+    @cached_property
+    def score_queue(self) -> QueuePort:
+        return QueuePort(self.sqs, self.settings.score_queue_url)
+
+    # -- services ----------------------------------------------------------------------
+    @cached_property
+    def intake(self) -> WebhookIntake:
+        s = self.settings
+        return WebhookIntake(
+            vendors=self.vendors,
+            events=self.events,
+            quarantine=self.quarantine,
+            evidence=self.evidence,
+            encryptor=self.encryptor,
+            queue=self.ingest_queue,
+            max_bytes=s.max_webhook_bytes,
+            tolerance_s=s.signature_tolerance_s,
+        )
+
+    @cached_property
+    def processor(self) -> ResultProcessor:
+        return ResultProcessor(
+            vendors=self.vendors,
+            candidates=self.candidates,
+            jobs=self.jobs,
+            evidence=self.evidence,
+            encryptor=self.encryptor,
+            score_queue=self.score_queue,
+        )
+
+    @cached_property
+    def scorer(self) -> ApplicationScorer:
+        return ApplicationScorer(self.candidates, self.jobs, self.table)
+
+    @cached_property
+    def views(self) -> CandidateViews:
+        return CandidateViews(
+            self.candidates,
+            self.jobs,
+            self.table,
+            self.encryptor,
+            self.evidence,
+            self.settings.media_url_ttl_s,
+        )
+
+
+# One Services per thread: in AWS a function container handles one event at a time; the
+# embedded stack runs each function on its own thread, like its own container.
+_local = threading.local()
+_generation = 0
+
+
+def services() -> Services:
+    cached = getattr(_local, "services", None)
+    if cached is None or cached[0] != _generation:
+        cached = (_generation, Services(get_settings()))
+        _local.services = cached
+    return cached[1]
+
+
+def reset() -> None:
+    """Forget every thread's clients and settings (after the environment changed)."""
+    global _generation
+    _generation += 1
+    get_settings.cache_clear()
