@@ -125,7 +125,7 @@ class MotoServer:
             headers={"Content-Type": "application/json"},
             method="POST",
         )
-        urllib.request.urlopen(req, timeout=10).read()  # noqa: S310 - loopback moto endpoint
+        urllib.request.urlopen(req, timeout=10).read()
         return endpoint
 
     def stop(self) -> None:

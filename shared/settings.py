@@ -45,7 +45,7 @@ class Settings(BaseModel):
         if "region" not in values and env.get("AWS_REGION"):
             values["region"] = env["AWS_REGION"]
         try:
-            return cls(**values)
+            return cls.model_validate(values)
         except ValidationError as exc:  # pragma: no cover - message only
             missing = [".".join(str(p) for p in e["loc"]) for e in exc.errors()]
             raise RuntimeError(f"hirelens settings invalid or missing: {missing}") from exc

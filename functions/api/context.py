@@ -59,6 +59,6 @@ _TITLES = {
 }
 
 
-def problems(*codes: int) -> dict[int, dict[str, Any]]:
+def problems(*codes: int) -> Any:
     """OpenAPI `responses` entries for the problem answers a route really gives."""
     return {c: {"description": _TITLES.get(c, "Error"), **_PROBLEM_SCHEMA} for c in (401, 403, *codes)}

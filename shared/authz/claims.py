@@ -25,7 +25,7 @@ def principal_from_claims(claims: dict[str, Any] | None) -> Principal:
         raise Unauthorized("a bearer token is required")
     role_name = claims.get("role") or next(iter(_groups(claims.get("cognito:groups"))), None)
     try:
-        role = Role(role_name)
+        role = Role(str(role_name))
     except ValueError:
         raise Forbidden("the token carries no hirelens role") from None
     return Principal(

@@ -23,7 +23,7 @@ from shared.crypto.keyring import BranchKeyring
 from shared.storage import keys
 from shared.storage.ddb import is_conditional_failure
 
-TOKEN_PREFIX = "e1:"
+TOKEN_PREFIX = "e1:"  # noqa: S105 - a format prefix
 BLOB_MAGIC = b"HLE1"
 
 

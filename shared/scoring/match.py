@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from shared.models.domain import Job, Recommendation, Requirement
+from shared.models.domain import Job, Recommendation, Requirement, Thresholds
 from shared.scoring.aggregate import Aggregate
 from shared.taxonomy import Taxonomy, default_taxonomy
 
@@ -58,7 +58,7 @@ def compute_match(job: Job | None, agg: Aggregate, taxonomy: Taxonomy | None = N
     else:
         measured = sorted(c for c in agg.scores if tax.is_known(c))
         reqs = [Requirement(code=c, weight=1.0) for c in measured]
-        thresholds = job.thresholds if job else None
+        thresholds = job.thresholds if job else Thresholds()
         reasons.append(
             Reason(
                 "profile_missing",
@@ -155,8 +155,7 @@ def compute_match(job: Job | None, agg: Aggregate, taxonomy: Taxonomy | None = N
         return MatchReport(None, None, reasons, radar, gaps, disagreements, profile_defined)
 
     score = round(weighted / got_w, 2)
-    hire_t = thresholds.hire if thresholds else 80.0
-    second_t = thresholds.second_interview if thresholds else 65.0
+    hire_t, second_t = thresholds.hire, thresholds.second_interview
     if score >= hire_t:
         rec = Recommendation.HIRE
     elif score >= second_t:

@@ -51,7 +51,7 @@ def _public(v: dict[str, Any]) -> dict[str, Any]:
     tags=["vendors"],
     responses={201: {"description": "Created"}, **problems(409, 422)},
 )
-def create_vendor(body: NewVendor) -> Response[VendorCreated]:
+def create_vendor(body: NewVendor) -> Response[dict[str, Any]]:
     authorize(principal(router), Action.VENDOR_MANAGE)
     secret = new_secret()
     services().vendors.create(body.name, body.format, secret, time.time())
