@@ -44,9 +44,9 @@ def aws_env(endpoint: str, port: int) -> dict[str, str]:
 def create_resources(session: boto3.session.Session) -> Settings:
     """Create every table, queue, bucket and key; return the Settings that point at them."""
     kms = session.client("kms")
-    key_id = kms.create_key(Description="hirelens data key (embedded)", KeyUsage="ENCRYPT_DECRYPT")[
-        "KeyMetadata"
-    ]["KeyId"]
+    key_id = kms.create_key(Description="hirelens data key (embedded)", KeyUsage="ENCRYPT_DECRYPT")["KeyMetadata"][
+        "KeyId"
+    ]
     kms.enable_key_rotation(KeyId=key_id)
     ddb = session.client("dynamodb")
     values: dict[str, Any] = {"kms_key_id": key_id, "region": REGION}
@@ -62,9 +62,7 @@ def create_resources(session: boto3.session.Session) -> Settings:
     for field, q in QUEUES.items():
         name = f"{PREFIX}-{q.logical_id.lower()}"
         dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
-        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         url = sqs.create_queue(
             QueueName=name,
             Attributes={

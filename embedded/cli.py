@@ -39,9 +39,7 @@ def _serve(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> int:
     from embedded.tokens import mint
 
-    print(
-        mint(args.role, sub=args.sub, department=args.department, candidate_id=args.candidate, ttl=args.ttl)
-    )
+    print(mint(args.role, sub=args.sub, department=args.department, candidate_id=args.candidate, ttl=args.ttl))
     return 0
 
 

@@ -18,9 +18,7 @@ RETRY_DELAY_S = 1
 class QueuePoller:
     def __init__(self, sqs: Any, queue_url: str, function: LocalFunction, batch_size: int = 10) -> None:
         self.sqs, self.queue_url, self.function, self.batch_size = sqs, queue_url, function, batch_size
-        self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-            "QueueArn"
-        ]
+        self.arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self._stop = threading.Event()
         self._idle = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"poll-{function.name}", daemon=True)

@@ -46,9 +46,7 @@ class EmbeddedStack:
         self.functions = {name: LocalFunction(name, handler) for name, handler in FUNCTIONS.items()}
         sqs = self.session().client("sqs")
         self.pollers = [
-            QueuePoller(
-                sqs, self.settings.ingest_queue_url, self.functions["consumer"], INGEST_QUEUE.batch_size
-            ),
+            QueuePoller(sqs, self.settings.ingest_queue_url, self.functions["consumer"], INGEST_QUEUE.batch_size),
             QueuePoller(sqs, self.settings.score_queue_url, self.functions["score"], SCORE_QUEUE.batch_size),
         ]
         for p in self.pollers:

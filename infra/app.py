@@ -36,9 +36,7 @@ def build_app(outdir: Path | None = None, *, build_layer: bool = False) -> App:
         app,
         STACK_NAME,
         bundle=prepared,
-        env=Environment(
-            account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")
-        ),
+        env=Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
     )
     return app
 

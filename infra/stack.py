@@ -35,9 +35,7 @@ class HirelensStack(Stack):
             self,
             "Functions",
             bundle=bundle,
-            environment=settings_environment(
-                {**storage.settings(), **queues.settings(), "kms_key_id": key.key_arn}
-            ),
+            environment=settings_environment({**storage.settings(), **queues.settings(), "kms_key_id": key.key_arn}),
         )
 
         api_fn = factory.function(

@@ -38,9 +38,7 @@ class Settings(BaseModel):
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         values = {
-            name: env[f"HIRELENS_{name.upper()}"]
-            for name in cls.model_fields
-            if f"HIRELENS_{name.upper()}" in env
+            name: env[f"HIRELENS_{name.upper()}"] for name in cls.model_fields if f"HIRELENS_{name.upper()}" in env
         }
         if "region" not in values and env.get("AWS_REGION"):
             values["region"] = env["AWS_REGION"]

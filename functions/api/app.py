@@ -7,7 +7,10 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
-from functions.api.routes import candidates, ingest, meta, results, vendors
+import importlib
+import pkgutil
+
+from functions.api import routes
 from shared.http.problems import install_problem_handlers
 from shared.webhooks.openapi import merge_into
 
@@ -15,8 +18,12 @@ API_PREFIX = "/v1"
 
 app = APIGatewayHttpResolver(enable_validation=True)
 install_problem_handlers(app)
-for module in (meta, vendors, candidates, results, ingest):
-    app.include_router(module.router, prefix=API_PREFIX)
+# Every module in functions/api/routes with a `router` is mounted under /v1: adding a
+# capability is adding a module, with no central list to edit.
+for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+    module = importlib.import_module(f"{routes.__name__}.{info.name}")
+    if hasattr(module, "router"):
+        app.include_router(module.router, prefix=API_PREFIX)
 
 
 def openapi_document() -> dict[str, Any]:

@@ -19,9 +19,7 @@ install_problem_handlers(app)
 def receive(vendor: str) -> Response[dict]:
     ev = app.current_event
     accepted = services().intake.accept(vendor, ev.headers or {}, raw_body(ev.raw_event))
-    metrics.add_metric(
-        name="WebhookDuplicate" if accepted.duplicate else "WebhookAccepted", unit="Count", value=1
-    )
+    metrics.add_metric(name="WebhookDuplicate" if accepted.duplicate else "WebhookAccepted", unit="Count", value=1)
     return Response(202, content_type="application/json", body={"event_id": accepted.event_id})
 
 

@@ -56,9 +56,7 @@ class Api(Construct):
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=True, mutable=True)
             ),
-            custom_attributes={
-                DEPARTMENT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True)
-            },
+            custom_attributes={DEPARTMENT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True)},
             password_policy=cognito.PasswordPolicy(
                 min_length=12,
                 require_lowercase=True,
@@ -108,9 +106,7 @@ class Api(Construct):
         api = integrations.HttpLambdaIntegration("ApiIntegration", api_function)
         webhook = integrations.HttpLambdaIntegration("WebhookIntegration", webhook_function)
         # Vendors sign webhook bodies with HMAC, checked by the function: no JWT here.
-        self.http_api.add_routes(
-            path="/v1/webhooks/{vendor}", methods=[apigwv2.HttpMethod.POST], integration=webhook
-        )
+        self.http_api.add_routes(path="/v1/webhooks/{vendor}", methods=[apigwv2.HttpMethod.POST], integration=webhook)
         for public in ("/v1/health", "/v1/openapi.json"):
             self.http_api.add_routes(path=public, methods=[apigwv2.HttpMethod.GET], integration=api)
         self.http_api.add_routes(

@@ -36,9 +36,7 @@ def settings_environment(values: Mapping[str, str]) -> dict[str, str]:
 
 
 class FunctionFactory(Construct):
-    def __init__(
-        self, scope: Construct, construct_id: str, *, bundle: Bundle, environment: Mapping[str, str]
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, bundle: Bundle, environment: Mapping[str, str]) -> None:
         super().__init__(scope, construct_id)
         self._bundle = bundle
         # One asset for every function: a folder copy, so synth never imports a handler.

@@ -43,9 +43,7 @@ class BlindIndex:
         ctx = {"hirelens": "blind-index"}
         item = self._table.get_item(Key=keys.BLIND_INDEX_KEY, ConsistentRead=True).get("Item")
         if item is None:
-            out = self._kms.generate_data_key(
-                KeyId=self._kms_key_id, KeySpec="AES_256", EncryptionContext=ctx
-            )
+            out = self._kms.generate_data_key(KeyId=self._kms_key_id, KeySpec="AES_256", EncryptionContext=ctx)
             try:
                 self._table.put_item(
                     Item={
@@ -60,17 +58,15 @@ class BlindIndex:
                 if not is_conditional_failure(exc):
                     raise
                 item = self._table.get_item(Key=keys.BLIND_INDEX_KEY, ConsistentRead=True)["Item"]
-        self._key = self._kms.decrypt(
-            CiphertextBlob=base64.b64decode(item["ciphertext"]), EncryptionContext=ctx
-        )["Plaintext"]
+        self._key = self._kms.decrypt(CiphertextBlob=base64.b64decode(item["ciphertext"]), EncryptionContext=ctx)[
+            "Plaintext"
+        ]
         return self._key
 
     def of(self, kind: str, value: str) -> str:
         return hmac.new(self._load(), f"{kind}\0{value}".encode(), hashlib.sha256).hexdigest()[:40]
 
-    def identities(
-        self, external_id: str | None, email: str | None, phone: str | None
-    ) -> list[tuple[str, str]]:
+    def identities(self, external_id: str | None, email: str | None, phone: str | None) -> list[tuple[str, str]]:
         """(kind, blind value) pairs in matching priority: ATS id, then email, then phone."""
         out = []
         if external_id:

@@ -44,9 +44,7 @@ def _loc(loc: Any) -> list[Any]:
 def install_problem_handlers(app: ApiGatewayResolver) -> None:
     @app.exception_handler(HirelensError)
     def _domain(exc: HirelensError) -> Response:
-        return problem(
-            exc.status, exc.title, exc.detail, exc.type_slug, errors=exc.errors, headers=exc.headers
-        )
+        return problem(exc.status, exc.title, exc.detail, exc.type_slug, errors=exc.errors, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     def _validation(exc: RequestValidationError) -> Response:

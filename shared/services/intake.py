@@ -85,9 +85,7 @@ class WebhookIntake:
         ev = event_hash(vendor_name, webhook_id)
         claim = self.events.claim(vendor_name, ev, now)
         if claim.state in ("queued", "in_flight"):
-            logger.info(
-                "duplicate delivery", extra={"vendor": vendor_name, "event": ev, "state": claim.state}
-            )
+            logger.info("duplicate delivery", extra={"vendor": vendor_name, "event": ev, "state": claim.state})
             return Accepted(webhook_id, duplicate=True)
         if claim.state == "quarantined":
             raise Unprocessable("the payload is not valid for this vendor's format", errors=claim.errors)
@@ -119,9 +117,7 @@ class WebhookIntake:
             )
             self.events.mark(name, ev, "quarantined", errors=exc.errors[:50], quarantine_id=qid)
             logger.info("payload quarantined", extra={"vendor": name, "event": ev, "errors": len(exc.errors)})
-            raise Unprocessable(
-                "the payload is not valid for this vendor's format", errors=exc.errors
-            ) from None
+            raise Unprocessable("the payload is not valid for this vendor's format", errors=exc.errors) from None
         s3_key = f"{RAW_PREFIX}{name}/{ev}"
         self.evidence.put(s3_key, sealed)
         self.queue.send(

@@ -64,9 +64,7 @@ def build_result_item(
             {
                 "question_id": a.question_id,
                 "question": a.question,
-                "transcript_enc": enc.encrypt_field(
-                    subject, f"{rid}/transcript/{a.question_id}", a.transcript
-                ),
+                "transcript_enc": enc.encrypt_field(subject, f"{rid}/transcript/{a.question_id}", a.transcript),
                 "media": a.media.model_dump() if a.media else None,
             }
             for a in r.answers
@@ -106,9 +104,7 @@ class ResultProcessor:
     def handle_event(self, msg: dict[str, Any]) -> Outcome:
         ev = msg["event_hash"]
         try:
-            body = self.encryptor.decrypt_blob(
-                event_subject(ev), "raw-body", self.evidence.get(msg["s3_key"])
-            )
+            body = self.encryptor.decrypt_blob(event_subject(ev), "raw-body", self.evidence.get(msg["s3_key"]))
         except KeyDestroyed:
             logger.info("event dropped: its key was erased", extra={"event": ev})
             return "dropped"
@@ -125,9 +121,7 @@ class ResultProcessor:
             source=msg.get("source", "webhook"),
         )
 
-    def apply(
-        self, r: CanonicalResult, *, event_ref: str, received_at: str, source: str = "webhook"
-    ) -> Outcome:
+    def apply(self, r: CanonicalResult, *, event_ref: str, received_at: str, source: str = "webhook") -> Outcome:
         rid = result_id_for(r.vendor, r.vendor_result_id)
         now = iso(self.clock())
         previous = self.candidates.pointer(rid)
@@ -179,9 +173,7 @@ class ResultProcessor:
             return "stale"
         if r.unmapped_labels:
             self.vendors.count_unmapped(r.vendor, r.unmapped_labels)
-            logger.warning(
-                "unmapped competency labels", extra={"vendor": r.vendor, "count": len(r.unmapped_labels)}
-            )
+            logger.warning("unmapped competency labels", extra={"vendor": r.vendor, "count": len(r.unmapped_labels)})
         self._rescore(cid, r.job.external_id)
         logger.info("result stored", extra={"result_id": rid, "candidate_id": cid, "revision": r.revision})
         return "applied"

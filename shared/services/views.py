@@ -100,9 +100,7 @@ class CandidateViews:
         """The candidate's partition, after checking the caller may see it (404 otherwise)."""
         authorize(principal, action)
         items = self.candidates.partition(cid)
-        if not any(i["sk"] == keys.PROFILE for i in items) or not any(
-            i["sk"].startswith("APP#") for i in items
-        ):
+        if not any(i["sk"] == keys.PROFILE for i in items) or not any(i["sk"].startswith("APP#") for i in items):
             raise NotFound("candidate not found")
         authorize(principal, action, self.scope_of(cid, items))
         return items
@@ -238,15 +236,11 @@ class CandidateViews:
         }
 
     # -- one result -------------------------------------------------------------------------
-    def result(
-        self, principal: Principal, rid: str, *, mark_viewed: bool = True
-    ) -> tuple[dict[str, Any], str]:
+    def result(self, principal: Principal, rid: str, *, mark_viewed: bool = True) -> tuple[dict[str, Any], str]:
         authorize(principal, Action.RESULT_READ)
         r = self.candidates.get_result(rid)
         cid = r["candidate_id"]
-        authorize(
-            principal, Action.RESULT_READ, Resource(frozenset({r.get("department") or "unassigned"}), cid)
-        )
+        authorize(principal, Action.RESULT_READ, Resource(frozenset({r.get("department") or "unassigned"}), cid))
         subject_field = f"{rid}/transcript/"
         answers = []
         for a in r.get("answers", []):
@@ -255,9 +249,7 @@ class CandidateViews:
                 {
                     "question_id": a["question_id"],
                     "question": a.get("question"),
-                    "transcript": self._decrypt(
-                        cid, subject_field + a["question_id"], a.get("transcript_enc")
-                    ),
+                    "transcript": self._decrypt(cid, subject_field + a["question_id"], a.get("transcript_enc")),
                     "media_url": self._media_url(media),
                     "media_content_type": media.get("content_type"),
                     "media_duration_s": media.get("duration_s"),

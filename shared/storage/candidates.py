@@ -58,9 +58,7 @@ class CandidateRepository:
             except ClientError as exc:  # a concurrent event created the same person first
                 if not is_conditional_failure(exc):
                     raise
-                cid = self._table.get_item(Key=keys.identity(kind, blind), ConsistentRead=True)["Item"][
-                    "candidate_id"
-                ]
+                cid = self._table.get_item(Key=keys.identity(kind, blind), ConsistentRead=True)["Item"]["candidate_id"]
         for kind, blind in pairs:
             try:
                 self._table.put_item(
@@ -113,9 +111,7 @@ class CandidateRepository:
         ptr = self.pointer(result_id)
         if not ptr or not ptr.get("candidate_id"):
             raise NotFound("result not found")
-        item = self._table.get_item(Key=keys.result(ptr["candidate_id"], result_id), ConsistentRead=True).get(
-            "Item"
-        )
+        item = self._table.get_item(Key=keys.result(ptr["candidate_id"], result_id), ConsistentRead=True).get("Item")
         if item is None:
             raise NotFound("result not found")
         return from_ddb(item)
@@ -213,9 +209,7 @@ class CandidateRepository:
             },
         ]
         if previous and previous.get("candidate_id") and previous["candidate_id"] != cid:
-            items.append(
-                {"Delete": {"TableName": self._table.name, "Key": keys.result(previous["candidate_id"], rid)}}
-            )
+            items.append({"Delete": {"TableName": self._table.name, "Key": keys.result(previous["candidate_id"], rid)}})
         self._transact(items)
 
     def withdraw(

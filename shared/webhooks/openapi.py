@@ -34,9 +34,7 @@ def webhook_path_item() -> dict[str, Any]:
                 "required": True,
                 "content": {
                     "application/json": {
-                        "schema": GenericPayload.model_json_schema(
-                            ref_template="#/components/schemas/{model}"
-                        )
+                        "schema": GenericPayload.model_json_schema(ref_template="#/components/schemas/{model}")
                     }
                 },
             },
@@ -67,8 +65,6 @@ def merge_into(doc: dict[str, Any]) -> dict[str, Any]:
     defs = GenericPayload.model_json_schema(ref_template="#/components/schemas/{model}").get("$defs", {})
     for name, schema in defs.items():
         schemas.setdefault(name, schema)
-    body = doc["paths"]["/v1/webhooks/{vendor}"]["post"]["requestBody"]["content"]["application/json"][
-        "schema"
-    ]
+    body = doc["paths"]["/v1/webhooks/{vendor}"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     body.pop("$defs", None)
     return doc

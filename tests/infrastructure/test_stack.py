@@ -137,9 +137,7 @@ def granted(resources: Resources, handler: str) -> dict[str, set[str]]:
             if statement["Effect"] != "Allow":
                 continue
             for resource in as_list(statement["Resource"]):
-                actions.setdefault(logical_id_of(resource) or str(resource), set()).update(
-                    as_list(statement["Action"])
-                )
+                actions.setdefault(logical_id_of(resource) or str(resource), set()).update(as_list(statement["Action"]))
     return actions
 
 
@@ -176,9 +174,7 @@ def test_table_follows_its_spec(resources: Resources, field: str) -> None:
     assert props["KeySchema"] == expected["KeySchema"]
     attributes = sorted(props["AttributeDefinitions"], key=lambda a: a["AttributeName"])
     assert attributes == expected["AttributeDefinitions"]
-    indexes = {
-        g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in props.get("GlobalSecondaryIndexes", [])
-    }
+    indexes = {g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in props.get("GlobalSecondaryIndexes", [])}
     assert indexes == {
         g["IndexName"]: (g["KeySchema"], g["Projection"]) for g in expected.get("GlobalSecondaryIndexes", [])
     }
@@ -260,9 +256,7 @@ def test_queue_has_encrypted_ssl_only_dead_letter_queue(resources: Resources, fi
 
 
 @pytest.mark.parametrize("field", sorted(QUEUES))
-def test_queue_is_drained_by_its_consumer_with_partial_batch_failures(
-    resources: Resources, field: str
-) -> None:
+def test_queue_is_drained_by_its_consumer_with_partial_batch_failures(resources: Resources, field: str) -> None:
     spec = QUEUES[field]
     queue_id = settings_ref(resources, field)
     mappings = [
@@ -389,12 +383,8 @@ def resource_ids(resources: Resources) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(
-    ("handler", "resource"), [(h, r) for h, grants in PRIVILEGES.items() for r in grants], ids=str
-)
-def test_function_is_granted_what_it_needs_and_no_more(
-    resources: Resources, handler: str, resource: str
-) -> None:
+@pytest.mark.parametrize(("handler", "resource"), [(h, r) for h, grants in PRIVILEGES.items() for r in grants], ids=str)
+def test_function_is_granted_what_it_needs_and_no_more(resources: Resources, handler: str, resource: str) -> None:
     must, must_not = PRIVILEGES[handler][resource]
     actions = granted(resources, handler).get(resource_ids(resources)[resource], set())
     assert must <= actions, f"{handler} lacks {sorted(must - actions)} on {resource}"
@@ -434,9 +424,7 @@ def test_routes_reach_the_right_function(resources: Resources) -> None:
     }
 
 
-@pytest.mark.parametrize(
-    "route_key", ["POST /v1/webhooks/{vendor}", "GET /v1/health", "GET /v1/openapi.json"]
-)
+@pytest.mark.parametrize("route_key", ["POST /v1/webhooks/{vendor}", "GET /v1/health", "GET /v1/openapi.json"])
 def test_public_routes_have_no_authorizer(resources: Resources, route_key: str) -> None:
     route = routes(resources)[route_key]
     assert route.get("AuthorizationType", "NONE") == "NONE"
@@ -551,9 +539,7 @@ def test_bundle_copies_runtime_packages_only_and_never_runs_pip_offline(
     assert not prepared.layer_built
 
 
-def test_bundle_builds_the_layer_for_lambda_arm64_when_asked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bundle_builds_the_layer_for_lambda_arm64_when_asked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[list[str]] = []
     monkeypatch.setattr(subprocess, "run", lambda argv, **kwargs: calls.append(argv))
     prepared = bundle.prepare(fake_project(tmp_path / "src"), tmp_path / "out", build_layer=True)

@@ -24,7 +24,5 @@ def list_quarantine(
     cursor: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> dict[str, Any]:
     authorize(principal(router), Action.QUARANTINE_MANAGE)
-    items, last = services().quarantine.list(
-        limit, decode_cursor(cursor, must_match={"gsi2pk": keys.QUARANTINE})
-    )
+    items, last = services().quarantine.list(limit, decode_cursor(cursor, must_match={"gsi2pk": keys.QUARANTINE}))
     return {"items": [{k: i.get(k) for k in _FIELDS} for i in items], "next_cursor": encode_cursor(last)}

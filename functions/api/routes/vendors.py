@@ -38,9 +38,7 @@ def _public(v: dict[str, Any]) -> dict[str, Any]:
         "name": v["name"],
         "format": v["format"],
         "created_at": v.get("created_at"),
-        "active_secrets": sum(
-            1 for s in v["secrets"] if s.get("expires_at") is None or s["expires_at"] > now
-        ),
+        "active_secrets": sum(1 for s in v["secrets"] if s.get("expires_at") is None or s["expires_at"] > now),
         "unmapped_labels": v.get("unmapped_labels", {}),
     }
 
