@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import Server
-
-import importlib
-import pkgutil
 
 from functions.api import routes
 from shared.http.problems import install_problem_handlers
