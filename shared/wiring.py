@@ -14,6 +14,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from shared.audit.trail import AuditTrail
 from shared.crypto.blind import BlindIndex
 from shared.crypto.encryptor import Encryptor
 from shared.crypto.keyring import BranchKeyring
@@ -141,11 +142,16 @@ class Services:
             evidence=self.evidence,
             encryptor=self.encryptor,
             score_queue=self.score_queue,
+            audit=self.audit,
         )
 
     @cached_property
     def scorer(self) -> ApplicationScorer:
         return ApplicationScorer(self.candidates, self.jobs, self.table)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        return AuditTrail(self.table, self.encryptor)
 
     @cached_property
     def views(self) -> CandidateViews:
@@ -156,6 +162,7 @@ class Services:
             self.encryptor,
             self.evidence,
             self.settings.media_url_ttl_s,
+            audit=self.audit,
         )
 
 

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any, Literal
 
+from shared.audit.trail import AuditTrail
 from shared.crypto.encryptor import Encryptor, KeyDestroyed, candidate_subject, event_subject
 from shared.errors import StaleRevision
 from shared.models.results import CanonicalResult, EventKind
@@ -96,10 +97,12 @@ class ResultProcessor:
         evidence: EvidenceStore,
         encryptor: Encryptor,
         score_queue: QueuePort,
+        audit: AuditTrail | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.vendors, self.candidates, self.jobs = vendors, candidates, jobs
         self.evidence, self.encryptor, self.score_queue, self.clock = evidence, encryptor, score_queue, clock
+        self.audit = audit
 
     def handle_event(self, msg: dict[str, Any]) -> Outcome:
         ev = msg["event_hash"]
@@ -139,6 +142,13 @@ class ResultProcessor:
             except StaleRevision:
                 return "stale"
             if pointer:
+                if self.audit:
+                    self.audit.append(
+                        pointer["candidate_id"],
+                        "result.withdrawn",
+                        target=rid,
+                        after={"revision": r.revision, "vendor": r.vendor},
+                    )
                 self._rescore(pointer["candidate_id"], pointer["job_id"])
             logger.info("result withdrawn", extra={"result_id": rid, "revision": r.revision})
             return "withdrawn"
@@ -174,6 +184,20 @@ class ResultProcessor:
         if r.unmapped_labels:
             self.vendors.count_unmapped(r.vendor, r.unmapped_labels)
             logger.warning("unmapped competency labels", extra={"vendor": r.vendor, "count": len(r.unmapped_labels)})
+        if self.audit:
+            self.audit.append(
+                cid,
+                "result.ingested",
+                target=rid,
+                after={
+                    "vendor": r.vendor,
+                    "revision": r.revision,
+                    "job_id": r.job.external_id,
+                    "source": source,
+                    "scores": {d.code: d.normalized for d in r.dimensions},
+                    "analyses_dropped": 0 if r.biometric_consent else len(r.analyses),
+                },
+            )
         self._rescore(cid, r.job.external_id)
         logger.info("result stored", extra={"result_id": rid, "candidate_id": cid, "revision": r.revision})
         return "applied"

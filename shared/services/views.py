@@ -10,6 +10,7 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr, Key
 
+from shared.audit.trail import AuditTrail
 from shared.authz.policy import Action, Principal, Resource, Role, authorize
 from shared.crypto.encryptor import Encryptor, KeyDestroyed, candidate_subject
 from shared.errors import BadRequest, NotFound
@@ -73,8 +74,10 @@ class CandidateViews:
         evidence: EvidenceStore,
         media_ttl_s: int,
         clock: Callable[[], float] = time.time,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.candidates, self.jobs, self._table = candidates, jobs, table
+        self.audit = audit
         self.enc, self.evidence, self.media_ttl_s, self.clock = encryptor, evidence, media_ttl_s, clock
 
     # -- helpers ------------------------------------------------------------------------
@@ -287,6 +290,8 @@ class CandidateViews:
         }
         if mark_viewed and principal.role in (Role.HR, Role.HR_ADMIN, Role.INTERVIEWER):
             self._mark_viewed(r, principal)
+        if self.audit:
+            self.audit.append(cid, "result.viewed", actor=(principal.sub, principal.role.value), target=rid)
         return view, _etag(r)
 
     def _media_url(self, media: dict[str, Any]) -> str | None:

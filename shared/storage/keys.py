@@ -81,3 +81,11 @@ def branch_key(version: int) -> dict[str, str]:
 
 BRANCH_ACTIVE = {"pk": "BRANCH#ACTIVE"}
 BLIND_INDEX_KEY = {"pk": "BLIND#v1"}
+
+
+def audit_pk(candidate_id: str) -> str:
+    return f"AUDIT#{candidate_id}"
+
+
+def audit(candidate_id: str, seq: int) -> dict[str, str]:
+    return {"pk": audit_pk(candidate_id), "sk": f"{seq:010d}"}
