@@ -8,6 +8,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+SCORE_LIMIT = 1e9  # far beyond any real scale, far within what DynamoDB numbers hold
+REVISION_LIMIT = 2**63 - 1
+
 
 def normalize(score: float, scale_min: float, scale_max: float) -> float:
     """A score on [scale_min, scale_max] as 0–100 (CONTRACT §4.1)."""
@@ -21,7 +24,8 @@ class EventKind(StrEnum):
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # inf/nan and numbers DynamoDB cannot store must never pass: they would poison the queue
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 class ScaledScore(_Frozen):
@@ -31,6 +35,8 @@ class ScaledScore(_Frozen):
 
     @model_validator(mode="after")
     def _on_scale(self) -> ScaledScore:
+        if max(abs(self.score), abs(self.scale_min), abs(self.scale_max)) > SCORE_LIMIT:
+            raise ValueError(f"scores and scales must lie within ±{SCORE_LIMIT:g}")
         if self.scale_max <= self.scale_min:
             raise ValueError("scale_max must be greater than scale_min")
         if not self.scale_min <= self.score <= self.scale_max:
@@ -86,7 +92,7 @@ class CanonicalResult(_Frozen):
     kind: EventKind
     vendor: str
     vendor_result_id: str
-    revision: int = Field(ge=0)
+    revision: int = Field(ge=0, le=REVISION_LIMIT)
     occurred_at: datetime | None = None
     completed_at: datetime | None = None
     candidate: CandidateIdentity | None = None

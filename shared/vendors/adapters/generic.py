@@ -8,6 +8,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.models.results import (
+    REVISION_LIMIT,
+    SCORE_LIMIT,
     Analysis,
     Answer,
     CandidateIdentity,
@@ -51,9 +53,9 @@ class GJob(_In):
 
 
 class GScore(_In):
-    score: float
-    scale_min: float
-    scale_max: float
+    score: float = Field(allow_inf_nan=False, ge=-SCORE_LIMIT, le=SCORE_LIMIT)
+    scale_min: float = Field(allow_inf_nan=False, ge=-SCORE_LIMIT, le=SCORE_LIMIT)
+    scale_max: float = Field(allow_inf_nan=False, ge=-SCORE_LIMIT, le=SCORE_LIMIT)
 
 
 class GDimension(GScore):
@@ -71,7 +73,7 @@ class GDimension(GScore):
 class GMedia(_In):
     url: str = Field(max_length=4096)
     content_type: str | None = None
-    duration_s: float | None = Field(default=None, ge=0)
+    duration_s: float | None = Field(default=None, ge=0, le=SCORE_LIMIT, allow_inf_nan=False)
 
 
 class GAnswer(_In):
@@ -93,7 +95,7 @@ class GConsent(_In):
 
 class GData(_In):
     result_id: str = Field(min_length=1, max_length=200)
-    revision: int = Field(ge=0)
+    revision: int = Field(ge=0, le=REVISION_LIMIT)
     candidate: GCandidate | None = None
     job: GJob | None = None
     completed_at: datetime | None = None
