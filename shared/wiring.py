@@ -18,9 +18,11 @@ from shared.audit.trail import AuditTrail
 from shared.crypto.blind import BlindIndex
 from shared.crypto.encryptor import Encryptor
 from shared.crypto.keyring import BranchKeyring
+from shared.services.analysis import AnalysisViews
+from shared.services.exports import Exporter
 from shared.services.intake import QueuePort, WebhookIntake
 from shared.services.processing import ResultProcessor
-from shared.services.scoring import ApplicationScorer
+from shared.services.scoring import ApplicationScorer, JobRescoreFanout
 from shared.services.views import CandidateViews
 from shared.settings import Settings, get_settings
 from shared.storage.candidates import CandidateRepository
@@ -148,6 +150,18 @@ class Services:
     @cached_property
     def scorer(self) -> ApplicationScorer:
         return ApplicationScorer(self.candidates, self.jobs, self.table)
+
+    @cached_property
+    def fanout(self) -> JobRescoreFanout:
+        return JobRescoreFanout(self.table, self.sqs, self.settings.score_queue_url)
+
+    @cached_property
+    def analysis(self) -> AnalysisViews:
+        return AnalysisViews(self.views, self.candidates, self.jobs, self.score_queue)
+
+    @cached_property
+    def exporter(self) -> Exporter:
+        return Exporter(self.views, self.jobs, self.evidence, self.table)
 
     @cached_property
     def audit(self) -> AuditTrail:

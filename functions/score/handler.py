@@ -1,4 +1,9 @@
-"""Score queue consumer: re-scores one application per message (partial batch failures)."""
+"""Score queue consumer (partial batch failures).
+
+- {"kind": "application", "candidate_id", "job_id"}: re-score that application;
+- {"kind": "job", "job_id", "cursor"?}: fan a whole job's re-score out into application
+  messages, a bounded slice per invocation (shared/services/scoring.py JobRescoreFanout).
+"""
 
 from __future__ import annotations
 
@@ -15,12 +20,15 @@ from shared.wiring import services
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     message = json.loads(record.body)
-    if message.get("kind") == "application":
+    kind = message.get("kind")
+    if kind == "application":
         services().scorer.rescore(message["candidate_id"], message["job_id"])
+    elif kind == "job":
+        services().fanout.run(message["job_id"], message.get("cursor"), lambda_context.get_remaining_time_in_millis)
     else:
-        logger.warning("unknown score message", extra={"kind": message.get("kind")})
+        logger.warning("unknown score message", extra={"kind": kind})
 
 
 @metrics.log_metrics

@@ -22,17 +22,23 @@ def histogram_of(job_item: dict[str, Any]) -> dict[int, int]:
     }
 
 
-def percentile(score: float | None, hist: dict[int, int]) -> float | None:
-    """Share of the job's scored candidates below this score (ties count half), 0–100."""
+def percentile(score: float | None, hist: dict[int, int], *, counted: bool = True) -> float | None:
+    """Share of the job's other scored candidates below this score (ties count half), 0–100.
+
+    `counted`: the score is already in the histogram (a stored, scored application), so the
+    candidate is taken out of the population it is compared with. A score computed on the
+    fly that is not in the histogram yet is compared with everyone.
+    """
     if score is None:
-        return None
-    total = sum(hist.values())
-    if total == 0:
         return None
     b = int(bucket(score)[1:])
     below = sum(n for k, n in hist.items() if k < b)
     same = hist.get(b, 0)
-    if total <= 1:
-        return 100.0 if same else 0.0
-    # exclude the candidate itself from the population it is compared with
-    return round(100.0 * (below + max(same - 1, 0) / 2) / (total - 1), 1)
+    if counted and same > 0:
+        same -= 1
+        others = sum(hist.values()) - 1
+    else:
+        others = sum(hist.values())
+    if others <= 0:
+        return 100.0  # the only scored candidate of the job: nobody ranks above them
+    return round(100.0 * (below + same / 2) / others, 1)

@@ -4,6 +4,7 @@ the caller and cut to the caller's scope."""
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Callable
 from typing import Any
@@ -14,11 +15,12 @@ from shared.audit.trail import AuditTrail
 from shared.authz.policy import Action, Principal, Resource, Role, authorize
 from shared.crypto.encryptor import Encryptor, KeyDestroyed, candidate_subject
 from shared.errors import BadRequest, NotFound
+from shared.scoring.highlights import highlights
 from shared.scoring.percentile import histogram_of, percentile
 from shared.services.intake import iso
 from shared.storage import keys
 from shared.storage.candidates import CandidateRepository
-from shared.storage.ddb import from_ddb
+from shared.storage.ddb import from_ddb, to_ddb
 from shared.storage.evidence import EvidenceStore
 from shared.storage.jobs import JobRepository
 from shared.storage.pagination import decode_cursor, encode_cursor
@@ -126,9 +128,11 @@ class CandidateViews:
         for code in mins:
             if not tax.is_known(code):
                 raise BadRequest(f"unknown competency code {code!r} in min.{code}")
+            if not math.isfinite(mins[code]):
+                raise BadRequest(f"min.{code} must be a finite number")
         filt = None
         for code, v in sorted(mins.items()):
-            cond = Attr(f"scores.{code}").gte(v)
+            cond = Attr(f"scores.{code}").gte(to_ddb(float(v)))  # the resource API takes Decimal, not float
             filt = cond if filt is None else filt & cond
         if recommendation:
             c = Attr("recommendation").eq(recommendation)
@@ -287,6 +291,8 @@ class CandidateViews:
             "revisions": revisions,
             "viewed_at": r.get("viewed_at"),
             "adjustments": r.get("adjustments", []),
+            # evidence sentences per competency, for the reviewer (shared/scoring/highlights.py)
+            "highlights": highlights(answers),
         }
         if mark_viewed and principal.role in (Role.HR, Role.HR_ADMIN, Role.INTERVIEWER):
             self._mark_viewed(r, principal)

@@ -41,6 +41,11 @@ def candidate_event(candidate_id: str, event_ref: str) -> dict[str, str]:
     return {"pk": candidate_pk(candidate_id), "sk": f"EVT#{event_ref}"}
 
 
+def candidate_export(candidate_id: str, export_id: str) -> dict[str, str]:
+    """Links an export file (its `s3_key`) to each candidate in it, so erasure deletes the file."""
+    return {"pk": candidate_pk(candidate_id), "sk": f"EXP#{export_id}"}
+
+
 def result_pointer(result_id: str) -> dict[str, str]:
     return {"pk": f"RID#{result_id}", "sk": "RID"}
 
