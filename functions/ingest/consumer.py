@@ -7,7 +7,6 @@ five receives; the others in the batch are not held back.
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -25,9 +24,17 @@ from shared.wiring import services
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-@cache
+_built: tuple[Any, Any, IdempotencyConfig] | None = None
+
+
 def _once() -> tuple[Any, IdempotencyConfig]:
+    """The idempotent handler, built once per Services: after `wiring.reset()` (a new settings
+    or endpoint, e.g. a restarted embedded stack) it is rebuilt instead of writing through the
+    old clients and keys."""
+    global _built
     s = services()
+    if _built is not None and _built[0] is s:
+        return _built[1], _built[2]
     layer = DynamoDBPersistenceLayer(
         table_name=s.settings.idempotency_table_name, boto3_client=s.session.client("dynamodb")
     )
@@ -41,6 +48,7 @@ def _once() -> tuple[Any, IdempotencyConfig]:
     def handle(message: dict[str, Any]) -> str:
         return s.processor.handle_event(message)
 
+    _built = (s, handle, config)
     return handle, config
 
 

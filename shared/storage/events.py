@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from boto3.dynamodb.types import TypeDeserializer
 from botocore.exceptions import ClientError
 
 from shared.storage import keys
@@ -12,6 +13,7 @@ from shared.storage.ddb import from_ddb, is_conditional_failure
 
 # a claim older than this without reaching "queued" is taken over by the next delivery
 CLAIM_TIMEOUT_S = 60
+_DESERIALIZE = TypeDeserializer()
 
 
 @dataclass
@@ -38,7 +40,12 @@ class EventRepository:
         except ClientError as exc:
             if not is_conditional_failure(exc):
                 raise
-            old = from_ddb(exc.response.get("Item") or self._table.get_item(Key=key).get("Item") or {})
+            typed = exc.response.get("Item")  # error responses are not deserialized by the resource
+            old = from_ddb(
+                {k: _DESERIALIZE.deserialize(v) for k, v in typed.items()}
+                if typed
+                else self._table.get_item(Key=key).get("Item") or {}
+            )
         state = old.get("state")
         if state == "queued":
             return Claim("queued")
