@@ -19,6 +19,7 @@ import jwt
 
 from embedded.runtime import LocalFunction
 from embedded.tokens import TokenVerifier
+from shared.http.problems import SECURITY_HEADERS
 from shared.observability import logger
 
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
@@ -35,7 +36,7 @@ def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str],
             "detail": detail,
         }
     ).encode()
-    return status, {"Content-Type": "application/problem+json"}, body
+    return status, {"Content-Type": "application/problem+json", **SECURITY_HEADERS}, body
 
 
 def build_event(

@@ -51,4 +51,5 @@ FUNCTIONS = {
     "webhook": "functions.ingest.webhook.lambda_handler",
     "consumer": "functions.ingest.consumer.lambda_handler",
     "score": "functions.score.handler.lambda_handler",
+    "retention": "functions.retention.handler.lambda_handler",
 }

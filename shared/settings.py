@@ -33,6 +33,10 @@ class Settings(BaseModel):
     idempotency_ttl_s: int = 14 * 24 * 3600
     page_limit_default: int = 50
     page_limit_max: int = 200
+    # request bodies the HR API accepts (the webhook has its own limit above)
+    max_api_body_bytes: int = 256 * 1024
+    # the embedded stack's stand-in for the daily EventBridge schedule of the retention sweep
+    retention_sweep_interval_s: int = 24 * 3600
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:

@@ -18,14 +18,21 @@ from shared.audit.trail import AuditTrail
 from shared.crypto.blind import BlindIndex
 from shared.crypto.encryptor import Encryptor
 from shared.crypto.keyring import BranchKeyring
+from shared.services.adjustments import ScoreAdjuster
 from shared.services.analysis import AnalysisViews
+from shared.services.annotations import Annotations
+from shared.services.consent import ConsentService
+from shared.services.erasure import CandidateEraser, ErasureGuard
 from shared.services.exports import Exporter
 from shared.services.intake import QueuePort, WebhookIntake
 from shared.services.processing import ResultProcessor
+from shared.services.retention import RetentionSweep
 from shared.services.scoring import ApplicationScorer, JobRescoreFanout
+from shared.services.selfview import SelfView
 from shared.services.views import CandidateViews
 from shared.settings import Settings, get_settings
 from shared.storage.candidates import CandidateRepository
+from shared.storage.company import CompanySettings
 from shared.storage.events import EventRepository
 from shared.storage.evidence import EvidenceStore
 from shared.storage.jobs import JobRepository
@@ -145,6 +152,8 @@ class Services:
             encryptor=self.encryptor,
             score_queue=self.score_queue,
             audit=self.audit,
+            erasure_guard=self.erasure_guard,
+            consent=self.consent,
         )
 
     @cached_property
@@ -177,6 +186,59 @@ class Services:
             self.evidence,
             self.settings.media_url_ttl_s,
             audit=self.audit,
+        )
+
+    # -- protection: erasure, adjustments, annotations, consent, self-view, retention ----------
+    @cached_property
+    def company(self) -> CompanySettings:
+        return CompanySettings(self.table)
+
+    @cached_property
+    def erasure_guard(self) -> ErasureGuard:
+        return ErasureGuard(self.table, self.blind)
+
+    @cached_property
+    def eraser(self) -> CandidateEraser:
+        return CandidateEraser(
+            table=self.table,
+            candidates=self.candidates,
+            jobs=self.jobs,
+            encryptor=self.encryptor,
+            evidence=self.evidence,
+            audit=self.audit,
+        )
+
+    @cached_property
+    def adjuster(self) -> ScoreAdjuster:
+        return ScoreAdjuster(
+            table=self.table,
+            candidates=self.candidates,
+            encryptor=self.encryptor,
+            audit=self.audit,
+            score_queue=self.score_queue,
+        )
+
+    @cached_property
+    def annotations(self) -> Annotations:
+        return Annotations(table=self.table, views=self.views, encryptor=self.encryptor, audit=self.audit)
+
+    @cached_property
+    def consent(self) -> ConsentService:
+        return ConsentService(table=self.table, views=self.views, audit=self.audit)
+
+    @cached_property
+    def selfview(self) -> SelfView:
+        return SelfView(table=self.table, candidates=self.candidates, company=self.company, encryptor=self.encryptor)
+
+    @cached_property
+    def retention(self) -> RetentionSweep:
+        return RetentionSweep(
+            table=self.table,
+            company=self.company,
+            eraser=self.eraser,
+            quarantine=self.quarantine,
+            evidence=self.evidence,
+            encryptor=self.encryptor,
         )
 
 

@@ -3,11 +3,25 @@
 Entries live in their own partition (AUDIT#<candidate_id>), apart from the candidate's data,
 so erasure can delete the data and still leave a tombstone. Entries hold ids, codes, scores and
 statuses; free text (reasons, notes) is encrypted under the candidate's key, so it is shredded
-with the candidate while the chain, which covers the ciphertext, stays verifiable.
+with the candidate while the chain, which covers the ciphertext, stays verifiable. `before` and
+`after` (scores, statuses: evaluations of a person) are sealed the same way unless the caller says
+`sealed=False` for values that are no personal data (the erasure tombstone's counts).
+
+Action names in use (append with `services().audit.append(cid, <action>, actor=(sub, role), ...)`):
+- `result.ingested`, `result.withdrawn`      the consumer (shared/services/processing.py)
+- `result.viewed`                             someone opened a whole result (views.py)
+- `result.adjusted`                           PATCH /v1/results/{id}: before/after per competency, reason as note
+- `annotation.added`                          POST /v1/candidates/{id}/annotations
+- `consent.changed`                           PUT /v1/candidates/{id}/consent (before/after flags)
+- `decision.<action>`                         POST /v1/candidates/{id}/decisions (before/after status, note)
+- `feedback.added`                            POST /v1/candidates/{id}/feedback
+- `export.included`                           the candidate was in an export (target: the export id)
+- `candidate.erased`                          erasure (request or retention): the tombstone, no personal data
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -16,7 +30,7 @@ from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
 from shared.audit.chain import GENESIS, entry_hash, verify_chain
-from shared.crypto.encryptor import Encryptor, KeyDestroyed, candidate_subject
+from shared.crypto.encryptor import TOKEN_PREFIX, Encryptor, KeyDestroyed, candidate_subject
 from shared.services.intake import iso
 from shared.storage import keys
 from shared.storage.ddb import from_ddb, is_conditional_failure, to_ddb
@@ -40,10 +54,13 @@ class AuditTrail:
         before: Any = None,
         after: Any = None,
         note: str | None = None,
+        sealed: bool = True,
         attempts: int = 20,
     ) -> dict[str, Any]:
         """Append one entry; concurrent appends retry on the next sequence number."""
         note_enc = self._enc.encrypt_field(candidate_subject(cid), "audit-note", note) if note else None
+        if sealed:
+            before, after = self._seal(cid, "audit-before", before), self._seal(cid, "audit-after", after)
         for _ in range(attempts):
             last = self._last(cid)
             seq = int(last["seq"]) + 1 if last else 1
@@ -88,8 +105,25 @@ class AuditTrail:
         for e in raw:
             view = {k: v for k, v in e.items() if k not in ("pk", "sk", "note_enc")}
             view["note"] = self._note(cid, e.get("note_enc"))
+            view["before"] = self._unseal(cid, "audit-before", e.get("before"))
+            view["after"] = self._unseal(cid, "audit-after", e.get("after"))
             shown.append(view)
         return {"entries": shown, "chain_valid": valid}
+
+    def _seal(self, cid: str, field: str, value: Any) -> str | None:
+        if value is None:
+            return None
+        plain = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        return self._enc.encrypt_field(candidate_subject(cid), field, plain)
+
+    def _unseal(self, cid: str, field: str, value: Any) -> Any:
+        if not (isinstance(value, str) and value.startswith(TOKEN_PREFIX)):
+            return value
+        try:
+            plain = self._enc.decrypt_field(candidate_subject(cid), field, value)
+        except KeyDestroyed:
+            return None
+        return json.loads(plain) if plain is not None else None
 
     def _note(self, cid: str, token: str | None) -> str | None:
         if not token:

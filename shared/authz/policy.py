@@ -40,6 +40,8 @@ class Action(StrEnum):
     ERASE = "erase"
     SELF_VIEW = "self.view"
     USAGE = "usage"
+    CONSENT = "consent.manage"
+    SETTINGS = "settings.manage"  # company-wide settings: what candidates see, retention
 
 
 _HR = {
@@ -56,6 +58,7 @@ _HR = {
     Action.ANALYTICS,
     Action.EXPORT,
     Action.AUDIT_READ,
+    Action.CONSENT,
 }
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

@@ -71,6 +71,13 @@ SECURITY_HEADERS = {
 }
 
 
+def error_response(exc: HirelensError) -> dict[str, Any]:
+    """A typed error as an API Gateway response, for checks made before the resolver runs."""
+    r = problem(exc.status, exc.title, exc.detail, exc.type_slug, errors=exc.errors, headers=exc.headers)
+    headers = {"Content-Type": PROBLEM, **(r.headers or {})}
+    return secure({"statusCode": r.status_code, "headers": headers, "body": r.body, "isBase64Encoded": False})
+
+
 def raw_body(event: dict[str, Any]) -> bytes:
     """The request body exactly as sent (signatures are computed over these bytes)."""
     body = event.get("body") or ""

@@ -12,6 +12,8 @@ from shared.crypto.encryptor import Encryptor, KeyDestroyed, candidate_subject, 
 from shared.errors import StaleRevision
 from shared.models.results import CanonicalResult, EventKind
 from shared.observability import logger
+from shared.services.consent import ConsentService
+from shared.services.erasure import ErasureGuard
 from shared.services.intake import QueuePort, iso
 from shared.storage import keys
 from shared.storage.candidates import CandidateRepository, result_id_for
@@ -98,11 +100,17 @@ class ResultProcessor:
         encryptor: Encryptor,
         score_queue: QueuePort,
         audit: AuditTrail | None = None,
+        erasure_guard: ErasureGuard | None = None,
+        consent: ConsentService | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.vendors, self.candidates, self.jobs = vendors, candidates, jobs
         self.evidence, self.encryptor, self.score_queue, self.clock = evidence, encryptor, score_queue, clock
         self.audit = audit
+        # shared/services/erasure.ErasureGuard: drops events that arrived before their person was erased
+        self.erasure_guard = erasure_guard
+        # shared/services/consent.ConsentService: consent HR recorded wins over the vendor's flag
+        self.consent = consent
 
     def handle_event(self, msg: dict[str, Any]) -> Outcome:
         ev = msg["event_hash"]
@@ -153,7 +161,13 @@ class ResultProcessor:
             logger.info("result withdrawn", extra={"result_id": rid, "revision": r.revision})
             return "withdrawn"
         assert r.candidate is not None and r.job is not None  # the adapters guarantee both
+        if self.erasure_guard and self.erasure_guard.erased_after(r.candidate, received_at):
+            self.encryptor.destroy(event_subject(event_ref))
+            logger.info("event dropped: its candidate was erased after it arrived", extra={"result_id": rid})
+            return "dropped"
         cid = self.candidates.resolve(r.candidate, now)
+        r = self.consent.apply_to(cid, r) if self.consent else r
+        assert r.candidate is not None and r.job is not None
         name_enc = self.candidates.set_personal(cid, r.candidate)
         self.jobs.ensure(r.job.external_id, r.job.title, r.job.department, now)
         item = build_result_item(

@@ -17,6 +17,8 @@ from shared.crypto.encryptor import Encryptor, KeyDestroyed, candidate_subject
 from shared.errors import BadRequest, NotFound
 from shared.scoring.highlights import highlights
 from shared.scoring.percentile import histogram_of, percentile
+from shared.services.adjustments import adjustment_history, etag_of
+from shared.services.annotations import visible_annotations
 from shared.services.intake import iso
 from shared.storage import keys
 from shared.storage.candidates import CandidateRepository
@@ -29,8 +31,7 @@ from shared.taxonomy import default_taxonomy
 MAX_READ_FACTOR = 10  # a filtered page reads at most this many index items per item asked for
 
 
-def _etag(result: dict[str, Any]) -> str:
-    return f'"{result["revision"]}.{int(result.get("edit_version", 0))}"'
+_etag = etag_of  # "<revision>.<edit_version>": PATCH /v1/results/{id} checks it (adjustments.py)
 
 
 def _score_view(s: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -239,7 +240,7 @@ class CandidateViews:
             "phone": self._decrypt(cid, "phone", prof.get("phone_enc")),
             "created_at": prof.get("created_at"),
             "applications": applications,
-            "annotations": [],
+            "annotations": visible_annotations(principal, cid, items, self.enc),
         }
 
     # -- one result -------------------------------------------------------------------------
@@ -290,7 +291,7 @@ class CandidateViews:
             "report_url": r.get("report_url"),
             "revisions": revisions,
             "viewed_at": r.get("viewed_at"),
-            "adjustments": r.get("adjustments", []),
+            "adjustments": adjustment_history(self.enc, cid, rid, r.get("adjustments", [])),
             # evidence sentences per competency, for the reviewer (shared/scoring/highlights.py)
             "highlights": highlights(answers),
         }

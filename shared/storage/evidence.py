@@ -32,6 +32,18 @@ class EvidenceStore:
     def delete(self, key: str) -> None:
         self._s3.delete_object(Bucket=self._bucket, Key=key)
 
+    def purge(self, key: str) -> int:
+        """Delete an object with every version of it (the bucket is versioned); returns how many went."""
+        gone = 0
+        out = self._s3.list_object_versions(Bucket=self._bucket, Prefix=key)
+        for v in [*out.get("Versions", []), *out.get("DeleteMarkers", [])]:
+            if v["Key"] == key:
+                self._s3.delete_object(Bucket=self._bucket, Key=key, VersionId=v["VersionId"])
+                gone += 1
+        if not gone:
+            self._s3.delete_object(Bucket=self._bucket, Key=key)
+        return gone
+
     def presign_get(self, key: str, ttl_s: int, filename: str | None = None) -> str:
         params: dict[str, Any] = {"Bucket": self._bucket, "Key": key}
         if filename:

@@ -46,6 +46,26 @@ def candidate_export(candidate_id: str, export_id: str) -> dict[str, str]:
     return {"pk": candidate_pk(candidate_id), "sk": f"EXP#{export_id}"}
 
 
+def annotation(candidate_id: str, created_at: str, annotation_id: str) -> dict[str, str]:
+    """A reviewer's note on a candidate, in the candidate's partition (erased with it), oldest first."""
+    return {"pk": candidate_pk(candidate_id), "sk": f"ANN#{created_at}#{annotation_id}"}
+
+
+def candidate_export(candidate_id: str, export_id: str) -> dict[str, str]:
+    """Links an export file (its `s3_key`) to each candidate in it, so erasure deletes the file."""
+    return {"pk": candidate_pk(candidate_id), "sk": f"EXP#{export_id}"}
+
+
+def erased_identity(kind: str, blind: str) -> dict[str, str]:
+    """Tombstone of an erased identity: events received before `erased_at` are dropped."""
+    return {"pk": f"ERASED#{kind}#{blind}", "sk": "ERASED"}
+
+
+def company_setting(name: str) -> dict[str, str]:
+    """A company-wide setting changed through the API (candidate view, retention)."""
+    return {"pk": "CONFIG", "sk": name}
+
+
 def result_pointer(result_id: str) -> dict[str, str]:
     return {"pk": f"RID#{result_id}", "sk": "RID"}
 
