@@ -41,10 +41,11 @@ class CandidateRepository:
         pairs = self._blind.identities(ident.external_id, ident.email, ident.phone)
         if not pairs:
             raise ValueError("candidate has no identifier")
+        ext = next((f"ext#{b}" for k, b in pairs if k == "ext"), None)
         cid = None
         for kind, blind in pairs:
             item = self._table.get_item(Key=keys.identity(kind, blind), ConsistentRead=True).get("Item")
-            if item:
+            if item and not (kind != "ext" and ext and self._other_ats_id(item["candidate_id"], ext)):
                 cid = item["candidate_id"]
                 break
         if cid is None:
@@ -59,21 +60,31 @@ class CandidateRepository:
                 if not is_conditional_failure(exc):
                     raise
                 cid = self._table.get_item(Key=keys.identity(kind, blind), ConsistentRead=True)["Item"]["candidate_id"]
+        owned = set()  # identifiers that lead to this candidate (a shared phone may lead to another)
         for kind, blind in pairs:
             try:
                 self._table.put_item(
                     Item={**keys.identity(kind, blind), "candidate_id": cid},
                     ConditionExpression="attribute_not_exists(pk)",
+                    ReturnValuesOnConditionCheckFailure="ALL_OLD",
                 )
+                owned.add(f"{kind}#{blind}")
             except ClientError as exc:
                 if not is_conditional_failure(exc):
                     raise
+                if (exc.response.get("Item") or {}).get("candidate_id", {}).get("S") == cid:
+                    owned.add(f"{kind}#{blind}")
         self._table.update_item(
             Key=keys.profile(cid),
             UpdateExpression="SET candidate_id = :c, created_at = if_not_exists(created_at, :t) ADD idents :i",
-            ExpressionAttributeValues={":c": cid, ":t": now, ":i": {f"{k}#{b}" for k, b in pairs}},
+            ExpressionAttributeValues={":c": cid, ":t": now, ":i": owned},
         )
         return cid
+
+    def _other_ats_id(self, cid: str, ext: str) -> bool:
+        """The candidate an email or phone leads to has a different ATS id: another person."""
+        prof = self._table.get_item(Key=keys.profile(cid), ConsistentRead=True).get("Item") or {}
+        return any(i.startswith("ext#") and i != ext for i in prof.get("idents") or ())
 
     def set_personal(self, cid: str, ident: CandidateIdentity) -> str | None:
         """Encrypt whatever personal fields arrived; returns the encrypted name for list items."""

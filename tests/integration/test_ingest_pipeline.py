@@ -182,6 +182,36 @@ def test_the_same_person_from_another_vendor_joins_the_same_profile(pipe, aws):
     assert sorted(a["job_id"] for a in profile["applications"]) == ["JOB-7", "JOB-8"]
 
 
+def test_a_candidate_known_first_by_phone_is_joined_by_the_ats_id_later(pipe, aws):
+    secret = pipe.vendor()
+    doc = payload("R-1", "C-9")
+    doc["data"]["candidate"] = {"phone": "+86 139 1234 5678", "name": NAME}
+    send("acme", secret, doc)
+    pipe.drain()
+    send("acme", secret, payload("R-2", "C-9", job="JOB-8"))
+    pipe.drain()
+    assert cid_of(aws, result_id_for("acme", "R-1")) == cid_of(aws, result_id_for("acme", "R-2"))
+
+
+def test_two_people_with_different_ats_ids_are_never_merged_by_a_shared_phone(pipe, aws):
+    # Given two candidates with their own ATS ids who gave the same phone number (a family phone)
+    secret = pipe.vendor()
+    send("acme", secret, payload("R-1", "C-9"))
+    other = payload("R-2", "C-10", name="李四")
+    other["data"]["candidate"]["email"] = "lisi@example.com"
+    send("acme", secret, other)
+    pipe.drain()
+    # Then they are two profiles, each with their own name
+    a, b = cid_of(aws, result_id_for("acme", "R-1")), cid_of(aws, result_id_for("acme", "R-2"))
+    assert a != b
+    assert aws.views.profile(_hr(), a)["name"] == NAME
+    assert aws.views.profile(_hr(), b)["name"] == "李四"
+    # and the phone stays the first one's identifier only
+    phone = f"phone#{aws.blind.of('phone', '8613912345678')}"
+    assert phone in aws.table.get_item(Key=keys.profile(a))["Item"]["idents"]
+    assert phone not in aws.table.get_item(Key=keys.profile(b))["Item"]["idents"]
+
+
 # -- at most once -----------------------------------------------------------------------------------
 
 
