@@ -44,7 +44,9 @@ def drain(svc: Any) -> list[dict[str, Any]]:
     """Every message waiting on the score queue, removed from it."""
     out: list[dict[str, Any]] = []
     while True:
-        msgs = svc.sqs.receive_message(QueueUrl=svc.settings.score_queue_url, MaxNumberOfMessages=10).get("Messages", [])
+        msgs = svc.sqs.receive_message(QueueUrl=svc.settings.score_queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        )
         if not msgs:
             return out
         out.extend(json.loads(m["Body"]) for m in msgs)

@@ -78,10 +78,12 @@ def test_roles_on_jobs(aws):
 def test_counts_by_status_and_recommendation_follow_scores_and_status(aws):
     # Given three candidates scored against the profile: hire, second interview (below a min), reject (must-have)
     aws.analysis.put_job(HR, "JOB-C", profile())
-    hire = store_result(aws, "acme", "JOB-C", "C-h", {"logical_thinking": 90, "stress_tolerance": 85, "communication": 90},
-                        rid="R-h")
-    second = store_result(aws, "acme", "JOB-C", "C-s",
-                          {"logical_thinking": 90, "stress_tolerance": 60, "communication": 90})
+    hire = store_result(
+        aws, "acme", "JOB-C", "C-h", {"logical_thinking": 90, "stress_tolerance": 85, "communication": 90}, rid="R-h"
+    )
+    second = store_result(
+        aws, "acme", "JOB-C", "C-s", {"logical_thinking": 90, "stress_tolerance": 60, "communication": 90}
+    )
     store_result(aws, "acme", "JOB-C", "C-r", {"logical_thinking": 50, "stress_tolerance": 90, "communication": 95})
     counts = aws.analysis.job(HR, "JOB-C")["counts"]
     assert counts["total"] == 3
@@ -95,8 +97,15 @@ def test_counts_by_status_and_recommendation_follow_scores_and_status(aws):
     with pytest.raises(Conflict):
         aws.jobs.change_status(second, "JOB-C", expected="awaiting_review", new="offer")
     # When a new revision lowers the hire candidate below the must-have
-    store_result(aws, "acme", "JOB-C", "C-h", {"logical_thinking": 40, "stress_tolerance": 85, "communication": 90},
-                 rid="R-h", revision=2)
+    store_result(
+        aws,
+        "acme",
+        "JOB-C",
+        "C-h",
+        {"logical_thinking": 40, "stress_tolerance": 85, "communication": 90},
+        rid="R-h",
+        revision=2,
+    )
     counts = aws.analysis.job(HR, "JOB-C")["counts"]
     assert counts["by_recommendation"]["hire"] == 0 and counts["by_recommendation"]["reject"] == 2
     app = aws.candidates.get_application(hire, "JOB-C")
@@ -117,8 +126,15 @@ def test_job_rescore_fans_out_in_bounded_slices(aws):
     with aws.table.batch_writer() as batch:
         for i in range(250):
             cid = f"c_{i:04d}"
-            batch.put_item(Item={**keys.application(cid, "JOB-F"), "candidate_id": cid, "job_id": "JOB-F",
-                                 "gsi1pk": keys.job_candidates_pk("JOB-F"), "gsi1sk": keys.match_sort_key(None, cid)})
+            batch.put_item(
+                Item={
+                    **keys.application(cid, "JOB-F"),
+                    "candidate_id": cid,
+                    "job_id": "JOB-F",
+                    "gsi1pk": keys.job_candidates_pk("JOB-F"),
+                    "gsi1sk": keys.match_sort_key(None, cid),
+                }
+            )
     fan = type(aws.fanout)(aws.table, aws.sqs, aws.settings.score_queue_url, page_size=100, max_pages=2)
     # When one job message is handled: two pages, then a continuation message with the cursor
     assert fan.run("JOB-F", None, lambda: 60_000) == 200
@@ -138,8 +154,15 @@ def test_low_remaining_time_hands_over_after_one_page(aws):
     with aws.table.batch_writer() as batch:
         for i in range(30):
             cid = f"c_{i:04d}"
-            batch.put_item(Item={**keys.application(cid, "JOB-T"), "candidate_id": cid, "job_id": "JOB-T",
-                                 "gsi1pk": keys.job_candidates_pk("JOB-T"), "gsi1sk": keys.match_sort_key(None, cid)})
+            batch.put_item(
+                Item={
+                    **keys.application(cid, "JOB-T"),
+                    "candidate_id": cid,
+                    "job_id": "JOB-T",
+                    "gsi1pk": keys.job_candidates_pk("JOB-T"),
+                    "gsi1sk": keys.match_sort_key(None, cid),
+                }
+            )
     fan = type(aws.fanout)(aws.table, aws.sqs, aws.settings.score_queue_url, page_size=10, max_pages=10)
     assert fan.run("JOB-T", None, lambda: 100) == 10
     assert [m["kind"] for m in drain(aws)].count("job") == 1
@@ -152,13 +175,28 @@ def test_score_handler_routes_both_kinds(aws):
     cid = store_result(aws, "acme", "JOB-H", "C-1", {"communication": 70}, score=False)
     drain(aws)
     records = [
-        {"messageId": "1", "receiptHandle": "x", "body": json.dumps({"kind": "application", "candidate_id": cid,
-                                                                     "job_id": "JOB-H"}),
-         "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-         "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q", "awsRegion": "eu-central-1"},
-        {"messageId": "2", "receiptHandle": "y", "body": json.dumps({"kind": "job", "job_id": "JOB-H"}),
-         "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-         "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q", "awsRegion": "eu-central-1"},
+        {
+            "messageId": "1",
+            "receiptHandle": "x",
+            "body": json.dumps({"kind": "application", "candidate_id": cid, "job_id": "JOB-H"}),
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+            "awsRegion": "eu-central-1",
+        },
+        {
+            "messageId": "2",
+            "receiptHandle": "y",
+            "body": json.dumps({"kind": "job", "job_id": "JOB-H"}),
+            "attributes": {},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:q",
+            "awsRegion": "eu-central-1",
+        },
     ]
     out = lambda_handler({"Records": records}, LocalContext("score"))
     assert out["batchItemFailures"] == []

@@ -13,12 +13,23 @@ def test_every_taxonomy_code_has_zh_and_en_phrases():
 
 def test_sentences_split_zh_and_en():
     text = "我们团队一起解决了问题。压力很大！但我很冷静\nWe met the deadline. It was hard"
-    assert sentences(text) == ["我们团队一起解决了问题。", "压力很大！", "但我很冷静", "We met the deadline.", "It was hard"]
+    assert sentences(text) == [
+        "我们团队一起解决了问题。",
+        "压力很大！",
+        "但我很冷静",
+        "We met the deadline.",
+        "It was hard",
+    ]
 
 
 def test_zh_transcript_yields_ranked_evidence():
     # Given an answer about teamwork under pressure
-    answers = [{"question_id": "q1", "transcript": "上个月项目截止前压力很大。我带领团队一起分工合作，最后按时交付。天气不错。"}]
+    answers = [
+        {
+            "question_id": "q1",
+            "transcript": "上个月项目截止前压力很大。我带领团队一起分工合作，最后按时交付。天气不错。",
+        }
+    ]
     # When highlights are extracted
     found = highlights(answers)
     # Then the teamwork sentence is found with the phrases that matched, the weather is not

@@ -12,25 +12,48 @@ from shared.scoring.match import compute_match, fmt
 from shared.scoring.percentile import bucket, percentile
 
 
-def res(vendor: str, rid: str, dims: dict[str, Any], *, revision: int = 1, completed: str = "2026-11-20T08:00:00Z",
-        status: str = "active") -> dict[str, Any]:
+def res(
+    vendor: str,
+    rid: str,
+    dims: dict[str, Any],
+    *,
+    revision: int = 1,
+    completed: str = "2026-11-20T08:00:00Z",
+    status: str = "active",
+) -> dict[str, Any]:
     flat = []
     for code, v in dims.items():
         for x in v if isinstance(v, list) else [v]:
             flat.append({"code": code, "normalized": x})
-    return {"vendor": vendor, "result_id": rid, "revision": revision, "completed_at": completed, "status": status,
-            "dimensions": flat}
+    return {
+        "vendor": vendor,
+        "result_id": rid,
+        "revision": revision,
+        "completed_at": completed,
+        "status": status,
+        "dimensions": flat,
+    }
 
 
 def risk_job(**over: Any) -> Job:
-    reqs = over.pop("competencies", [
-        Requirement(code="logical_thinking", weight=0.3, min=80, must_have=True),
-        Requirement(code="stress_tolerance", weight=0.2, min=70),
-        Requirement(code="communication", weight=0.2),
-        Requirement(code="teamwork", weight=0.3),
-    ])
-    return Job(job_id="JOB-7", title="风控分析师", department="risk", competencies=reqs,
-               thresholds=Thresholds(hire=80, second_interview=65), profile_defined=True, **over)
+    reqs = over.pop(
+        "competencies",
+        [
+            Requirement(code="logical_thinking", weight=0.3, min=80, must_have=True),
+            Requirement(code="stress_tolerance", weight=0.2, min=70),
+            Requirement(code="communication", weight=0.2),
+            Requirement(code="teamwork", weight=0.3),
+        ],
+    )
+    return Job(
+        job_id="JOB-7",
+        title="风控分析师",
+        department="risk",
+        competencies=reqs,
+        thresholds=Thresholds(hire=80, second_interview=65),
+        profile_defined=True,
+        **over,
+    )
 
 
 def texts(report: Any) -> list[str]:
@@ -46,8 +69,9 @@ def texts_en(report: Any) -> list[str]:
 
 def test_weighted_mean_over_the_profile():
     # Given 90·0.3 + 70·0.2 + 80·0.2 + 60·0.3 = 27 + 14 + 16 + 18 = 75 over a weight of 1.0
-    agg = aggregate([res("a", "r1", {"logical_thinking": 90, "stress_tolerance": 70, "communication": 80,
-                                     "teamwork": 60})])
+    agg = aggregate(
+        [res("a", "r1", {"logical_thinking": 90, "stress_tolerance": 70, "communication": 80, "teamwork": 60})]
+    )
     # When matched against the risk analyst profile
     report = compute_match(risk_job(), agg)
     # Then the score is 75 and it sits between the thresholds: second interview
@@ -80,8 +104,12 @@ def test_thresholds_are_inclusive():
 
 def test_failed_must_have_is_never_hire():
     # Given a match of 0.3·79 + 0.7·100 = 93.7, far above the hire line, but the must-have 逻辑思维 below 80
-    job = risk_job(competencies=[Requirement(code="logical_thinking", weight=0.3, min=80, must_have=True),
-                                 Requirement(code="communication", weight=0.7)])
+    job = risk_job(
+        competencies=[
+            Requirement(code="logical_thinking", weight=0.3, min=80, must_have=True),
+            Requirement(code="communication", weight=0.7),
+        ]
+    )
     report = compute_match(job, aggregate([res("a", "r", {"logical_thinking": 79, "communication": 100})]))
     # Then the recommendation is reject, and the reasons say why
     assert report.match_score == 93.7
@@ -92,8 +120,12 @@ def test_failed_must_have_is_never_hire():
 
 def test_below_minimum_caps_at_second_interview():
     # Given 抗压能力 62 < 70 (not a must-have) in an otherwise excellent profile: 0.2·62 + 0.8·95 = 88.4
-    job = risk_job(competencies=[Requirement(code="stress_tolerance", weight=0.2, min=70),
-                                 Requirement(code="communication", weight=0.8)])
+    job = risk_job(
+        competencies=[
+            Requirement(code="stress_tolerance", weight=0.2, min=70),
+            Requirement(code="communication", weight=0.8),
+        ]
+    )
     report = compute_match(job, aggregate([res("a", "r", {"stress_tolerance": 62, "communication": 95})]))
     assert report.match_score == 88.4
     assert report.recommendation is Recommendation.SECOND_INTERVIEW
@@ -114,8 +146,9 @@ def test_a_score_just_below_the_minimum_is_not_rounded_up():
 
 def test_unmeasured_competency_is_a_gap_not_averaged_away():
     # Given the profile needs teamwork (weight 0.5) that no vendor measured
-    job = risk_job(competencies=[Requirement(code="communication", weight=0.5),
-                                 Requirement(code="teamwork", weight=0.5, min=60)])
+    job = risk_job(
+        competencies=[Requirement(code="communication", weight=0.5), Requirement(code="teamwork", weight=0.5, min=60)]
+    )
     report = compute_match(job, aggregate([res("a", "r", {"communication": 90})]))
     # Then the score covers what was measured, but the gap is reported and blocks "hire"
     assert report.match_score == 90.0
@@ -159,8 +192,12 @@ def test_vendors_are_averaged_and_sources_kept():
 
 def test_disagreement_beyond_the_margin_is_flagged():
     # Given vendors 30 points apart on communication and 15 apart on teamwork
-    agg = aggregate([res("acme", "r1", {"communication": 90, "teamwork": 80}),
-                     res("zp", "r2", {"communication": 60, "teamwork": 95})])
+    agg = aggregate(
+        [
+            res("acme", "r1", {"communication": 90, "teamwork": 80}),
+            res("zp", "r2", {"communication": 60, "teamwork": 95}),
+        ]
+    )
     assert agg.scores["communication"].disagreement is True
     assert agg.scores["teamwork"].disagreement is False
     job = risk_job(competencies=[Requirement(code="communication", weight=1), Requirement(code="teamwork", weight=1)])
@@ -174,16 +211,20 @@ def test_disagreement_beyond_the_margin_is_flagged():
 
 
 def test_a_spread_of_exactly_the_margin_is_not_a_disagreement():
-    agg = aggregate([res("a", "r1", {"communication": 70}), res("b", "r2", {"communication": 70 + DISAGREEMENT_MARGIN})])
+    agg = aggregate(
+        [res("a", "r1", {"communication": 70}), res("b", "r2", {"communication": 70 + DISAGREEMENT_MARGIN})]
+    )
     assert agg.scores["communication"].disagreement is False
 
 
 def test_only_the_latest_active_result_per_vendor_counts():
-    agg = aggregate([
-        res("acme", "r1", {"communication": 50}, revision=1, completed="2026-11-01T00:00:00Z"),
-        res("acme", "r2", {"communication": 90}, revision=1, completed="2026-11-20T00:00:00Z"),
-        res("zp", "r3", {"communication": 10}, status="withdrawn"),
-    ])
+    agg = aggregate(
+        [
+            res("acme", "r1", {"communication": 50}, revision=1, completed="2026-11-01T00:00:00Z"),
+            res("acme", "r2", {"communication": 90}, revision=1, completed="2026-11-20T00:00:00Z"),
+            res("zp", "r3", {"communication": 10}, status="withdrawn"),
+        ]
+    )
     assert agg.value("communication") == 90.0
     assert [s.vendor for s in agg.scores["communication"].sources] == ["acme"]
 

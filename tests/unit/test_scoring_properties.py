@@ -30,8 +30,12 @@ def jobs(draw: st.DrawFn) -> Job:
     second = draw(score)
     hire = draw(st.floats(min_value=second, max_value=100))
     defined = draw(st.booleans())
-    return Job(job_id="J", competencies=reqs, thresholds=Thresholds(hire=hire, second_interview=second),
-               profile_defined=defined)
+    return Job(
+        job_id="J",
+        competencies=reqs,
+        thresholds=Thresholds(hire=hire, second_interview=second),
+        profile_defined=defined,
+    )
 
 
 @st.composite
@@ -39,8 +43,15 @@ def vendor_results(draw: st.DrawFn) -> list[dict]:
     out = []
     for v in draw(st.lists(st.sampled_from(["acme", "zp", "va"]), min_size=1, max_size=3, unique=True)):
         dims = draw(st.dictionaries(st.sampled_from(CODES), score, max_size=len(CODES)))
-        out.append({"vendor": v, "result_id": f"r-{v}", "revision": 1, "completed_at": None,
-                    "dimensions": [{"code": c, "normalized": s} for c, s in dims.items()]})
+        out.append(
+            {
+                "vendor": v,
+                "result_id": f"r-{v}",
+                "revision": 1,
+                "completed_at": None,
+                "dimensions": [{"code": c, "normalized": s} for c, s in dims.items()],
+            }
+        )
     return out
 
 

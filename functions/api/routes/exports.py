@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import Response
@@ -37,7 +37,7 @@ def export(
         Literal["awaiting_review", "second_interview", "offer", "hired", "rejected", "withdrawn"] | None,
         Query(),
     ] = None,
-) -> Response[Any]:
+):  # no return annotation: Powertools would validate (utf-8 decode) the binary XLSX body as JSON
     f = services().exporter.export(
         principal(router),
         job_id=job_id,
