@@ -9,6 +9,7 @@ from aws_cdk.aws_lambda_event_sources import SqsEventSource
 from constructs import Construct
 
 from infra.bundle import Bundle
+from infra.constructs.analysis import Analysis
 from infra.constructs.api import Api
 from infra.constructs.functions import FunctionFactory, settings_environment
 from infra.constructs.keys import EncryptionKey
@@ -88,6 +89,8 @@ class HirelensStack(Stack):
         score_fn.add_event_source(
             SqsEventSource(score_queue, batch_size=SCORE_QUEUE.batch_size, report_batch_item_failures=True)
         )
+        # a job's re-score fans out through the score queue; large exports expire (docs/queries.md)
+        Analysis(self, "Analysis", score_function=score_fn, score_queue=score_queue, bucket=bucket)
 
         api = Api(self, "Api", api_function=api_fn, webhook_function=webhook_fn)
 

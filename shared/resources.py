@@ -98,3 +98,4 @@ QUEUES = {"ingest_queue_url": INGEST_QUEUE, "score_queue_url": SCORE_QUEUE}
 # Evidence bucket prefixes: raw webhook bodies, quarantined bodies, media, imports, exports.
 RAW_PREFIX = "raw/"
 QUARANTINE_PREFIX = "quarantine/"
+EXPORT_PREFIX = "exports/"  # exports too large to answer inline; they expire after a day

@@ -24,6 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from shared.authz.policy import Action, Principal, authorize
 from shared.errors import Unprocessable
 from shared.models.domain import Job
+from shared.resources import EXPORT_PREFIX
 from shared.services.intake import iso
 from shared.services.views import CandidateViews
 from shared.storage import keys
@@ -32,7 +33,6 @@ from shared.storage.jobs import JobRepository
 from shared.taxonomy import default_taxonomy
 
 Format = Literal["csv", "xlsx"]
-EXPORT_PREFIX = "exports/"
 # Lambda answers at most 6 MB and the body goes base64 (+33 %): 1 MiB inline leaves room.
 INLINE_MAX_BYTES = 1024 * 1024
 URL_TTL_S = 300  # the link lives 5 minutes (the contract allows 15)

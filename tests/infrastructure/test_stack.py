@@ -365,7 +365,8 @@ PRIVILEGES: dict[str, dict[str, tuple[set[str], set[str]]]] = {
         "idempotency": (NOTHING, RW_ITEMS),
         "bucket": (NOTHING, {READ_OBJECT, PUT_OBJECT}),
         "ingest": (NOTHING, {SEND, RECEIVE}),
-        "score": ({RECEIVE, "sqs:DeleteMessage"}, {SEND}),
+        # a job's re-score fans out through its own queue (infra/constructs/analysis.py)
+        "score": ({RECEIVE, "sqs:DeleteMessage", SEND}, NOTHING),
         "key": ({"kms:Decrypt"}, NOTHING),
     },
 }
