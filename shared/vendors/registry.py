@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from shared.vendors.adapters.base import VendorAdapter
 from shared.vendors.adapters.generic import GenericAdapter
+from shared.vendors.adapters.vidassess import VidassessAdapter
+from shared.vendors.adapters.zhiping import ZhipingAdapter
 
 ADAPTERS: dict[str, type[VendorAdapter]] = {
     GenericAdapter.format_name: GenericAdapter,
+    VidassessAdapter.format_name: VidassessAdapter,
+    ZhipingAdapter.format_name: ZhipingAdapter,
 }
 
 
