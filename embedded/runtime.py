@@ -52,4 +52,6 @@ FUNCTIONS = {
     "consumer": "functions.ingest.consumer.lambda_handler",
     "score": "functions.score.handler.lambda_handler",
     "retention": "functions.retention.handler.lambda_handler",
+    "workflow": "functions.workflow.handler.lambda_handler",
+    "reminders": "functions.workflow.reminders.lambda_handler",
 }

@@ -12,8 +12,9 @@ from embedded.aws import MotoServer, aws_env, create_resources
 from embedded.frontdoor import FrontDoor
 from embedded.poller import QueuePoller
 from embedded.runtime import FUNCTIONS, LocalFunction
+from embedded.workflow import provision as provision_workflow
 from shared.observability import logger
-from shared.resources import INGEST_QUEUE, SCORE_QUEUE
+from shared.resources import INGEST_QUEUE, SCORE_QUEUE, WORKFLOW_QUEUE
 from shared.settings import Settings
 from shared.wiring import reset
 
@@ -40,6 +41,8 @@ class EmbeddedStack:
         endpoint = self.moto.start()
         os.environ.update(aws_env(endpoint, self.moto.port))
         self.settings = create_resources(self.session())
+        # the review state machine, from the definition CDK synthesizes (embedded/workflow.py)
+        self.settings = provision_workflow(self.session(), self.settings)
         os.environ.update(self.settings.to_env())
         reset()
         logger.setLevel(os.environ.get("HIRELENS_LOG_LEVEL", "WARNING"))
@@ -48,6 +51,7 @@ class EmbeddedStack:
         self.pollers = [
             QueuePoller(sqs, self.settings.ingest_queue_url, self.functions["consumer"], INGEST_QUEUE.batch_size),
             QueuePoller(sqs, self.settings.score_queue_url, self.functions["score"], SCORE_QUEUE.batch_size),
+            QueuePoller(sqs, self.settings.workflow_queue_url, self.functions["workflow"], WORKFLOW_QUEUE.batch_size),
         ]
         for p in self.pollers:
             p.start()

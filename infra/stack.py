@@ -15,7 +15,8 @@ from infra.constructs.functions import FunctionFactory, settings_environment
 from infra.constructs.keys import EncryptionKey
 from infra.constructs.queues import Queues
 from infra.constructs.storage import Storage
-from shared.resources import IDEMPOTENCY_TABLE, INGEST_QUEUE, KEYS_TABLE, MAIN_TABLE, SCORE_QUEUE
+from infra.constructs.workflow import ReviewStateMachine, WorkflowFunctions
+from shared.resources import IDEMPOTENCY_TABLE, INGEST_QUEUE, KEYS_TABLE, MAIN_TABLE, SCORE_QUEUE, WORKFLOW_QUEUE
 
 API_TIMEOUT = Duration.seconds(29)  # API Gateway gives up on an integration after 30 s
 # Must stay within the queues' visibility timeout (60 s), or a batch reappears while still running.
@@ -31,12 +32,21 @@ class HirelensStack(Stack):
         main, keys, idempotency = (storage.table(s) for s in (MAIN_TABLE, KEYS_TABLE, IDEMPOTENCY_TABLE))
         bucket = storage.evidence_bucket
         ingest_queue, score_queue = queues.queue(INGEST_QUEUE), queues.queue(SCORE_QUEUE)
+        # the review workflow's state machine: before the functions, which are told its ARN
+        review = ReviewStateMachine(self, "Review", queue=queues.queue(WORKFLOW_QUEUE)).state_machine
 
         factory = FunctionFactory(
             self,
             "Functions",
             bundle=bundle,
-            environment=settings_environment({**storage.settings(), **queues.settings(), "kms_key_id": key.key_arn}),
+            environment=settings_environment(
+                {
+                    **storage.settings(),
+                    **queues.settings(),
+                    "kms_key_id": key.key_arn,
+                    "state_machine_arn": review.state_machine_arn,
+                }
+            ),
         )
 
         api_fn = factory.function(
@@ -94,8 +104,21 @@ class HirelensStack(Stack):
 
         api = Api(self, "Api", api_function=api_fn, webhook_function=webhook_fn)
 
-        # Room for later, each its own construct: the Step Functions review workflow
-        # (functions/workflow), usage metering and finance exports, and the web console.
+        # the review process: decisions resume executions, scoring starts them (docs/workflow.md)
+        review.grant_task_response(api_fn)
+        review.grant_start_execution(score_fn)
+        WorkflowFunctions(
+            self,
+            "Workflow",
+            factory=factory,
+            state_machine=review,
+            queue=queues.queue(WORKFLOW_QUEUE),
+            table=main,
+            keys_table=keys,
+            key=key,
+        )
+
+        # Room for later, each its own construct: usage metering and finance exports, and the web console.
 
         CfnOutput(self, "ApiUrl", value=api.url)
         CfnOutput(self, "UserPoolId", value=api.user_pool.user_pool_id)

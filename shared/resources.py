@@ -93,7 +93,13 @@ class QueueSpec:
 
 INGEST_QUEUE = QueueSpec("Ingest", visibility_timeout_s=60)
 SCORE_QUEUE = QueueSpec("Score", visibility_timeout_s=60)
-QUEUES = {"ingest_queue_url": INGEST_QUEUE, "score_queue_url": SCORE_QUEUE}
+# Review workflow: Step Functions' waitForTaskToken messages (ids and a task token) for its worker.
+WORKFLOW_QUEUE = QueueSpec("Workflow", visibility_timeout_s=60)
+QUEUES = {
+    "ingest_queue_url": INGEST_QUEUE,
+    "score_queue_url": SCORE_QUEUE,
+    "workflow_queue_url": WORKFLOW_QUEUE,
+}
 
 # Evidence bucket prefixes: raw webhook bodies, quarantined bodies, media, imports, exports.
 RAW_PREFIX = "raw/"

@@ -38,6 +38,34 @@ class Settings(BaseModel):
     # the embedded stack's stand-in for the daily EventBridge schedule of the retention sweep
     retention_sweep_interval_s: int = 24 * 3600
 
+    # review workflow (docs/workflow.md): filled in by CDK and the embedded stack; empty = not started
+    workflow_queue_url: str = ""
+    state_machine_arn: str = ""
+    # reminders: an unviewed result older than this is reminded of; again every repeat (0 = once)
+    reminder_after_s: int = 3 * 24 * 3600
+    reminder_repeat_s: int = 0
+    # a waiting result whose candidate is erased under the retention policy within this is reminded of
+    expiry_warning_s: int = 7 * 24 * 3600
+    # how often the embedded stack runs the reminders (EventBridge Scheduler does it hourly in AWS)
+    reminder_interval_s: int = 3600
+    # notifications: outbound HTTP per attempt, attempts per channel, and the SES sender
+    notify_timeout_s: float = 5.0
+    notify_attempts: int = 3
+    notify_backoff_s: float = 0.5
+    notify_email_from: str = "hirelens@example.com"
+    # second-interview highlights compare with at most this many of the job's candidates
+    highlight_population_max: int = 2000
+
+    # batch import (docs/imports.md): the queue S3 notifies and the importer continues itself on
+    import_queue_url: str = ""
+    import_max_bytes: int = 100 * 1024 * 1024
+    import_upload_ttl_s: int = Field(default=900, le=3600)
+    # a chunk stops at this many rows, or when the function has less than reserve_ms left
+    import_chunk_rows: int = 5000
+    import_reserve_ms: int = 10_000
+    import_max_errors: int = 1000
+    import_status_ttl_s: int = 30 * 24 * 3600
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

@@ -38,6 +38,13 @@ from shared.storage.evidence import EvidenceStore
 from shared.storage.jobs import JobRepository
 from shared.storage.quarantine import QuarantineRepository
 from shared.storage.vendors import VendorRepository
+from shared.notify.notifier import Notifier
+from shared.services.feedback import FeedbackService
+from shared.services.inbox import Inbox
+from shared.services.reminders import Reminders, retention_expiry
+from shared.services.workflow import ReviewWorkflow
+from shared.storage.channels import ChannelRepository
+from shared.storage.departments import DepartmentRepository
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
 
@@ -239,6 +246,103 @@ class Services:
             quarantine=self.quarantine,
             evidence=self.evidence,
             encryptor=self.encryptor,
+        )
+
+    # -- process: review workflow, inbox, reminders, notifications, feedback (docs/workflow.md) --
+    @cached_property
+    def sfn(self) -> Any:
+        return self.session.client("stepfunctions", config=_CONFIG)
+
+    @cached_property
+    def ses(self) -> Any:
+        return self.session.client("sesv2", config=_CONFIG)
+
+    @cached_property
+    def departments(self) -> DepartmentRepository:
+        return DepartmentRepository(self.table)
+
+    @cached_property
+    def channels(self) -> ChannelRepository:
+        return ChannelRepository(self.table, self.kms, self.settings.kms_key_id)
+
+    @cached_property
+    def notifier(self) -> Notifier:
+        s = self.settings
+        return Notifier(
+            self.channels,
+            ses=lambda: self.ses,
+            sender=s.notify_email_from,
+            timeout_s=s.notify_timeout_s,
+            attempts=s.notify_attempts,
+            backoff_s=s.notify_backoff_s,
+        )
+
+    @cached_property
+    def feedback(self) -> FeedbackService:
+        return FeedbackService(table=self.table, candidates=self.candidates, encryptor=self.encryptor, audit=self.audit)
+
+    @cached_property
+    def workflow(self) -> ReviewWorkflow:
+        return ReviewWorkflow(
+            table=self.table,
+            candidates=self.candidates,
+            jobs=self.jobs,
+            departments=self.departments,
+            audit=self.audit,
+            notifier=self.notifier,
+            sfn=lambda: self.sfn,
+            state_machine_arn=self.settings.state_machine_arn,
+            on_outcome=self.feedback.refresh_outcome,
+            population_max=self.settings.highlight_population_max,
+        )
+
+    @cached_property
+    def inbox(self) -> Inbox:
+        return Inbox(self.table, self.departments, self.encryptor)
+
+    @cached_property
+    def reminders(self) -> Reminders:
+        s = self.settings
+        return Reminders(
+            table=self.table,
+            departments=self.departments,
+            candidates=self.candidates,
+            notifier=self.notifier,
+            expires_at=retention_expiry(self.candidates, self.company.retention),
+            after_s=s.reminder_after_s,
+            repeat_s=s.reminder_repeat_s,
+            warning_s=s.expiry_warning_s,
+        )
+
+    # -- batch import (docs/imports.md) ----------------------------------------------------------
+    @cached_property
+    def imports(self) -> ImportRepository:
+        return ImportRepository(self.table)
+
+    @cached_property
+    def import_files(self) -> ImportFileStore:
+        return ImportFileStore(self.s3, self.settings.evidence_bucket, self.settings.kms_key_id)
+
+    @cached_property
+    def import_queue(self) -> QueuePort:
+        return QueuePort(self.sqs, self.settings.import_queue_url)
+
+    @cached_property
+    def importer(self) -> ImportService:
+        s = self.settings
+        return ImportService(
+            imports=self.imports,
+            files=self.import_files,
+            vendors=self.vendors,
+            queue=self.import_queue,
+            sink=self.processor,
+            max_bytes=s.import_max_bytes,
+            chunk_rows=s.import_chunk_rows,
+            reserve_ms=s.import_reserve_ms,
+            max_errors=s.import_max_errors,
+            upload_ttl_s=s.import_upload_ttl_s,
+            status_ttl_s=s.import_status_ttl_s,
+            max_receive_count=IMPORT_QUEUE.max_receive_count,
         )
 
 

@@ -25,6 +25,8 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     kind = message.get("kind")
     if kind == "application":
         services().scorer.rescore(message["candidate_id"], message["job_id"])
+        # scored: the application's review workflow starts now, once (docs/workflow.md)
+        services().workflow.ensure_started(message["candidate_id"], message["job_id"])
     elif kind == "job":
         services().fanout.run(message["job_id"], message.get("cursor"), lambda_context.get_remaining_time_in_millis)
     else:

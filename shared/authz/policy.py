@@ -42,6 +42,7 @@ class Action(StrEnum):
     USAGE = "usage"
     CONSENT = "consent.manage"
     SETTINGS = "settings.manage"  # company-wide settings: what candidates see, retention
+    CHANNEL_MANAGE = "channel.manage"  # departments' notification channels (hr_admin)
 
 
 _HR = {

@@ -19,6 +19,7 @@ from shared.scoring.highlights import highlights
 from shared.scoring.percentile import histogram_of, percentile
 from shared.services.adjustments import adjustment_history, etag_of
 from shared.services.annotations import visible_annotations
+from shared.services.feedback import visible_feedback
 from shared.services.intake import iso
 from shared.storage import keys
 from shared.storage.candidates import CandidateRepository
@@ -241,6 +242,7 @@ class CandidateViews:
             "created_at": prof.get("created_at"),
             "applications": applications,
             "annotations": visible_annotations(principal, cid, items, self.enc),
+            "feedback": visible_feedback(principal, cid, items, self.enc),
         }
 
     # -- one result -------------------------------------------------------------------------
@@ -316,7 +318,8 @@ class CandidateViews:
         )
         self._table.update_item(
             Key=keys.application(r["candidate_id"], r["job_id"]),
-            UpdateExpression="SET viewed = :t",
+            # viewed_by on the application: who has opened it (the interviewers' inbox is per person)
+            UpdateExpression="SET viewed = :t ADD viewed_by :u",
             ConditionExpression="attribute_exists(pk)",
-            ExpressionAttributeValues={":t": True},
+            ExpressionAttributeValues={":t": True, ":u": {principal.sub}},
         )

@@ -95,6 +95,34 @@ def inbox_pk(department: str) -> str:
     return f"INBOX#{department}"
 
 
+# review workflow (docs/workflow.md)
+DEPARTMENTS = "DEPTS"  # gsi2 collection: every department that has applications or channels
+OUTCOMES = "OUTCOMES"  # gsi2 collection: applications with a known outcome, by job (calibration)
+
+
+def department(name: str) -> dict[str, str]:
+    return {"pk": f"DEPT#{name}", "sk": "DEPT"}
+
+
+def department_channels(name: str) -> dict[str, str]:
+    """A department's notification channels (secrets KMS-sealed) and their delivery status."""
+    return {"pk": f"DEPT#{name}", "sk": "CHANNELS"}
+
+
+def interview_inbox_pk(department_name: str) -> str:
+    """gsi3 partition of applications in second interview: the department's interviewers' inbox."""
+    return f"INTERVIEW#{department_name}"
+
+
+def feedback(candidate_id: str, job_id: str, created_at: str, feedback_id: str) -> dict[str, str]:
+    return {"pk": candidate_pk(candidate_id), "sk": f"FB#{job_id}#{created_at}#{feedback_id}"}
+
+
+def outcome(candidate_id: str, job_id: str) -> dict[str, str]:
+    """What became of one application, beside what the AI recommended (calibration input)."""
+    return {"pk": candidate_pk(candidate_id), "sk": f"OUT#{job_id}"}
+
+
 # keys table
 def data_key(subject: str) -> dict[str, str]:
     return {"pk": f"DEK#{subject}"}

@@ -55,6 +55,14 @@ def accept_design_decisions(stack: Stack) -> None:
             "APIG4",
             "Webhooks are HMAC-signed per vendor; health and the OpenAPI document are open.",
         )
+    review_role = find(stack, "Review/StateMachine/Role")
+    acknowledge(review_role, "IAM5[Resource::*]", "Step Functions' log delivery and X-Ray accept no resource but '*'.")
+    acknowledge(review_role, "IAM5[Action::kms:GenerateDataKey*]", "Sends to the KMS-encrypted workflow queue only.")
+    acknowledge(
+        find(stack, "Workflow/SchedulerRole"),
+        "IAM5[Resource::<FunctionsRemindersE98738E0.Arn>:*]",
+        "EventBridge Scheduler invokes the reminders function (any version) and nothing else.",
+    )
     users = find(stack, "Api/Users")
     acknowledge(users, "COG2", "Candidates sign in too; MFA stays optional until staff-only MFA is enforced.")
     acknowledge(users, "COG8", "Plus-tier threat protection is a cost decision, not taken yet.")

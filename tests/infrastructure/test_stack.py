@@ -37,7 +37,12 @@ API = "functions.api.handler.lambda_handler"
 WEBHOOK = "functions.ingest.webhook.lambda_handler"
 CONSUMER = "functions.ingest.consumer.lambda_handler"
 SCORE = "functions.score.handler.lambda_handler"
-CONSUMER_OF = {INGEST_QUEUE.logical_id: CONSUMER, SCORE_QUEUE.logical_id: SCORE}
+CONSUMER_OF = {
+    INGEST_QUEUE.logical_id: CONSUMER,
+    SCORE_QUEUE.logical_id: SCORE,
+    "Workflow": "functions.workflow.handler.lambda_handler",
+}
+WORKFLOW_REMINDERS = "functions.workflow.reminders.lambda_handler"
 GROUPS = {"hr_admin", "hr", "interviewer", "candidate", "finance", "auditor"}
 
 
@@ -280,7 +285,7 @@ def test_queue_is_drained_by_its_consumer_with_partial_batch_failures(resources:
 
 def test_the_four_functions_run_python_3_12_on_arm64_with_tracing(resources: Resources) -> None:
     found = functions(resources)
-    assert set(found) == {API, WEBHOOK, CONSUMER, SCORE}
+    assert set(found) == {API, WEBHOOK, CONSUMER, SCORE, CONSUMER_OF["Workflow"], WORKFLOW_REMINDERS}
     assert len(of_type(resources, "AWS::Lambda::Function")) == len(found)
     for handler, props in found.items():
         assert props["Runtime"] == "python3.12" == f"python{bundle.LAMBDA_PYTHON_VERSION}", handler
