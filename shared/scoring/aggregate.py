@@ -33,11 +33,7 @@ class CombinedScore:
     score: float
     sources: tuple[Source, ...]
     disagreement: bool = False
-
-    @property
-    def spread(self) -> float:
-        values = [s.normalized for s in self.sources]
-        return max(values) - min(values) if values else 0.0
+    spread: float = 0.0  # max - min of the vendors' scores
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -96,7 +92,7 @@ def aggregate(results: list[dict[str, Any]], margin: float = DISAGREEMENT_MARGIN
             by_code.setdefault(code, []).append(Source(r["vendor"], r["result_id"], sum(values) / len(values)))
     out = {}
     for code, sources in by_code.items():
-        mean = sum(s.normalized for s in sources) / len(sources)
-        spread = max(s.normalized for s in sources) - min(s.normalized for s in sources)
-        out[code] = CombinedScore(code, round(mean, 4), tuple(sources), disagreement=spread > margin)
+        values = [s.normalized for s in sources]
+        spread = max(values) - min(values)
+        out[code] = CombinedScore(code, round(sum(values) / len(values), 4), tuple(sources), spread > margin, spread)
     return Aggregate(out)
