@@ -131,8 +131,9 @@ def main() -> None:
         hr = Principal("bench", Role.HR)
         rng = random.Random(3)
         seeded = 0
-        svc.views.list_candidates(hr, job_id=JOB, mins={}, recommendation=None, status=None, sort="-match_score",
-                                  limit=1, cursor=None)  # warm up clients and the keyring
+        svc.views.list_candidates(
+            hr, job_id=JOB, mins={}, recommendation=None, status=None, sort="-match_score", limit=1, cursor=None
+        )  # warm up clients and the keyring
         print(
             f"page size {PAGE}, read factor {MAX_READ_FACTOR}: a filtered page reads at most "
             f"{PAGE * MAX_READ_FACTOR} index items"
