@@ -29,6 +29,7 @@ class Receiver:
     mode: str = "ok"  # ok | slow | error
     secret: str | None = None  # verify Standard Webhooks signatures with it
     delay_s: float = 2.0
+    reply: bytes = b'{"errcode":0,"errmsg":"ok"}'  # what chat robots answer when they take a message
     received: list[Received] = field(default_factory=list)
 
     def __enter__(self) -> Receiver:
@@ -52,7 +53,7 @@ class Receiver:
                 if rx.mode == "slow":
                     time.sleep(rx.delay_s)
                 status = 500 if rx.mode == "error" or ok is False else 200
-                payload = b'{"errcode":0,"errmsg":"ok"}'
+                payload = rx.reply
                 try:
                     self.send_response(status)
                     self.send_header("content-type", "application/json")
