@@ -161,6 +161,7 @@ class Services:
             audit=self.audit,
             erasure_guard=self.erasure_guard,
             consent=self.consent,
+            departments=self.departments,
         )
 
     @cached_property

@@ -83,10 +83,9 @@ def visible_feedback(principal: Principal, cid: str, items: list[dict[str, Any]]
 
 
 def _reached(app: dict[str, Any], stage: str) -> bool:
-    status = app.get("status")
-    if stage == "probation":
-        return status == S.HIRED
-    return bool(app.get("second_interview_at")) or status == S.SECOND_INTERVIEW
+    """A probation outcome exists only for a hire; an interview evaluation may come at any stage
+    (some teams interview before HR's decision is recorded)."""
+    return app.get("status") == S.HIRED if stage == "probation" else True
 
 
 class FeedbackService:

@@ -130,6 +130,7 @@ class Inbox:
             if is_result:
                 view.update(
                     result_id=i["result_id"],
+                    received_at=i.get("received_at"),
                     vendor=i.get("vendor"),
                     revision=i.get("revision"),
                     completed_at=i.get("completed_at"),

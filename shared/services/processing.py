@@ -17,6 +17,7 @@ from shared.services.erasure import ErasureGuard
 from shared.services.intake import QueuePort, iso
 from shared.storage import keys
 from shared.storage.candidates import CandidateRepository, result_id_for
+from shared.storage.departments import DepartmentRepository
 from shared.storage.evidence import EvidenceStore
 from shared.storage.jobs import JobRepository
 from shared.storage.vendors import VendorRepository
@@ -102,6 +103,7 @@ class ResultProcessor:
         audit: AuditTrail | None = None,
         erasure_guard: ErasureGuard | None = None,
         consent: ConsentService | None = None,
+        departments: DepartmentRepository | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.vendors, self.candidates, self.jobs = vendors, candidates, jobs
@@ -111,6 +113,7 @@ class ResultProcessor:
         self.erasure_guard = erasure_guard
         # shared/services/consent.ConsentService: consent HR recorded wins over the vendor's flag
         self.consent = consent
+        self.departments = departments  # registers each department for the inboxes (docs/workflow.md)
 
     def handle_event(self, msg: dict[str, Any]) -> Outcome:
         ev = msg["event_hash"]
@@ -170,6 +173,8 @@ class ResultProcessor:
         assert r.candidate is not None and r.job is not None
         name_enc = self.candidates.set_personal(cid, r.candidate)
         self.jobs.ensure(r.job.external_id, r.job.title, r.job.department, now)
+        if self.departments is not None:
+            self.departments.register(r.job.department, now)
         item = build_result_item(
             r,
             rid=rid,

@@ -111,3 +111,74 @@ def test_result_to_hire_runs_the_synthesized_state_machine(http, stack):
         prof = http.get(f"/v1/candidates/{cid}", headers=hr).json()
         assert prof["applications"][0]["status"] == "hired"
         assert prof["feedback"][0]["comment"] == "沟通顺畅"
+
+
+def _candidate(
+    http: Any, admin: dict[str, str], hr: dict[str, str], job: str, dims: dict[str, float], **kw: Any
+) -> str:
+    vendor = unique("v")
+    secret = http.post("/v1/vendors", json={"name": vendor, "format": "generic"}, headers=admin).json()[
+        "signing_secret"
+    ]
+    payload = generic_payload(unique("R-"), unique("C-"), job, dims, **kw)
+    payload["data"]["candidate"].pop("phone")
+    assert post_signed(http, vendor, secret, payload).status_code == 202
+    found = wait_until(lambda: http.get("/v1/candidates", params={"job_id": job}, headers=hr).json()["items"])
+    return str(found[0]["candidate_id"])
+
+
+def test_concurrent_identical_decisions_over_http_one_wins(http):
+    import concurrent.futures
+
+    admin, hr = bearer("hr_admin"), bearer("hr")
+    job = unique("JOB-")
+    cid = _candidate(http, admin, hr, job, {"communication": 80})
+    body = {"job_id": job, "action": "second_interview"}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        codes = sorted(
+            f.result().status_code
+            for f in [
+                pool.submit(http.post, f"/v1/candidates/{cid}/decisions", json=body, headers=hr) for _ in range(2)
+            ]
+        )
+    assert codes == [200, 409]
+    r = http.post(f"/v1/candidates/{cid}/decisions", json={"job_id": job, "action": "hire"}, headers=hr)
+    assert r.status_code == 409  # hire only from offer
+    r = http.post(f"/v1/candidates/{cid}/decisions", json={"job_id": job, "action": "promote"}, headers=hr)
+    assert r.status_code == 422
+    iv = bearer("interviewer", department="risk")
+    assert http.post(f"/v1/candidates/{cid}/decisions", json=body, headers=iv).status_code == 403
+
+
+def test_channels_are_hr_admin_only_validated_and_never_echo_secrets(http):
+    admin, hr = bearer("hr_admin"), bearer("hr")
+    dept = unique("dept")
+    url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=SECRET-KEY"
+    body = {"channels": [{"kind": "wecom", "url": url}]}
+    assert http.put(f"/v1/departments/{dept}/channels", json=body, headers=hr).status_code == 403
+    bad = {"channels": [{"kind": "wecom", "url": "http://example.com/x"}]}
+    r = http.put(f"/v1/departments/{dept}/channels", json=bad, headers=admin)
+    assert r.status_code == 422 and r.headers["content-type"].startswith("application/problem+json")
+    r = http.put(f"/v1/departments/{dept}/channels", json=body, headers=admin)
+    assert r.status_code == 200 and "SECRET-KEY" not in r.text
+    shown = http.get(f"/v1/departments/{dept}/channels", headers=admin).json()
+    assert shown["channels"][0]["target_hint"] == "https://qyapi.weixin.qq.com/…" and "SECRET-KEY" not in str(shown)
+
+
+def test_calibration_over_http(http):
+    admin, hr = bearer("hr_admin"), bearer("hr")
+    job = unique("JOB-")
+    hired = _candidate(http, admin, hr, job, {"communication": 90})
+    for action in ("offer", "hire"):
+        assert (
+            http.post(
+                f"/v1/candidates/{hired}/decisions", json={"job_id": job, "action": action}, headers=hr
+            ).status_code
+            == 200
+        )
+    fb = {"job_id": job, "stage": "probation", "rating": 88, "passed": True, "comment": "按期转正"}
+    assert http.post(f"/v1/candidates/{hired}/feedback", json=fb, headers=hr).status_code == 201
+    report = http.get("/v1/analytics/calibration", params={"job_id": job}, headers=hr).json()
+    assert report["n"] == 1 and report["accuracy"]["n"] == 1
+    assert sum(row["probation_passed"] for row in report["matrix"].values()) == 1
+    assert http.get("/v1/analytics/calibration", headers=bearer("interviewer", department="risk")).status_code == 403
