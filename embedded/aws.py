@@ -13,7 +13,7 @@ from typing import Any
 
 import boto3
 
-from shared.resources import QUEUES, TABLES
+from shared.resources import IMPORTS_PREFIX, QUEUES, TABLES
 from shared.settings import Settings
 
 REGION = "eu-central-1"
@@ -100,6 +100,24 @@ def create_resources(session: boto3.session.Session) -> Settings:
         },
     )
     values["evidence_bucket"] = bucket
+    # Uploaded import files announce themselves on the import queue, as the CDK stack's bucket
+    # notification does in AWS (moto delivers S3 → SQS notifications in process and in server mode).
+    import_queue_arn = sqs.get_queue_attributes(QueueUrl=values["import_queue_url"], AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket=bucket,
+        NotificationConfiguration={
+            "QueueConfigurations": [
+                {
+                    "QueueArn": import_queue_arn,
+                    "Events": ["s3:ObjectCreated:*"],
+                    "Filter": {"Key": {"FilterRules": [{"Name": "prefix", "Value": IMPORTS_PREFIX}]}},
+                }
+            ]
+        },
+    )
+    sqs.purge_queue(QueueUrl=values["import_queue_url"])  # the s3:TestEvent S3 sends on configuration
     return Settings(**values)
 
 

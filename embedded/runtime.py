@@ -54,4 +54,5 @@ FUNCTIONS = {
     "retention": "functions.retention.handler.lambda_handler",
     "workflow": "functions.workflow.handler.lambda_handler",
     "reminders": "functions.workflow.reminders.lambda_handler",
+    "importer": "functions.ingest.importer.lambda_handler",
 }

@@ -14,7 +14,7 @@ from embedded.poller import QueuePoller
 from embedded.runtime import FUNCTIONS, LocalFunction
 from embedded.workflow import provision as provision_workflow
 from shared.observability import logger
-from shared.resources import INGEST_QUEUE, SCORE_QUEUE, WORKFLOW_QUEUE
+from shared.resources import IMPORT_QUEUE, INGEST_QUEUE, SCORE_QUEUE, WORKFLOW_QUEUE
 from shared.settings import Settings
 from shared.wiring import reset
 
@@ -52,6 +52,7 @@ class EmbeddedStack:
             QueuePoller(sqs, self.settings.ingest_queue_url, self.functions["consumer"], INGEST_QUEUE.batch_size),
             QueuePoller(sqs, self.settings.score_queue_url, self.functions["score"], SCORE_QUEUE.batch_size),
             QueuePoller(sqs, self.settings.workflow_queue_url, self.functions["workflow"], WORKFLOW_QUEUE.batch_size),
+            QueuePoller(sqs, self.settings.import_queue_url, self.functions["importer"], IMPORT_QUEUE.batch_size),
         ]
         for p in self.pollers:
             p.start()

@@ -12,11 +12,20 @@ from infra.bundle import Bundle
 from infra.constructs.analysis import Analysis
 from infra.constructs.api import Api
 from infra.constructs.functions import FunctionFactory, settings_environment
+from infra.constructs.imports import BatchImport
 from infra.constructs.keys import EncryptionKey
 from infra.constructs.queues import Queues
 from infra.constructs.storage import Storage
 from infra.constructs.workflow import ReviewStateMachine, WorkflowFunctions
-from shared.resources import IDEMPOTENCY_TABLE, INGEST_QUEUE, KEYS_TABLE, MAIN_TABLE, SCORE_QUEUE, WORKFLOW_QUEUE
+from shared.resources import (
+    IDEMPOTENCY_TABLE,
+    IMPORT_QUEUE,
+    INGEST_QUEUE,
+    KEYS_TABLE,
+    MAIN_TABLE,
+    SCORE_QUEUE,
+    WORKFLOW_QUEUE,
+)
 
 API_TIMEOUT = Duration.seconds(29)  # API Gateway gives up on an integration after 30 s
 # Must stay within the queues' visibility timeout (60 s), or a batch reappears while still running.
@@ -113,6 +122,18 @@ class HirelensStack(Stack):
             factory=factory,
             state_machine=review,
             queue=queues.queue(WORKFLOW_QUEUE),
+            table=main,
+            keys_table=keys,
+            key=key,
+        )
+        # batch import: uploads announce themselves on the import queue (docs/imports.md)
+        BatchImport(
+            self,
+            "Imports",
+            factory=factory,
+            bucket=bucket,
+            queue=queues.queue(IMPORT_QUEUE),
+            score_queue=score_queue,
             table=main,
             keys_table=keys,
             key=key,

@@ -95,13 +95,18 @@ INGEST_QUEUE = QueueSpec("Ingest", visibility_timeout_s=60)
 SCORE_QUEUE = QueueSpec("Score", visibility_timeout_s=60)
 # Review workflow: Step Functions' waitForTaskToken messages (ids and a task token) for its worker.
 WORKFLOW_QUEUE = QueueSpec("Workflow", visibility_timeout_s=60)
+# Batch imports: S3 "object created" events and the importer's own continuation messages, one
+# per invocation; 6x the importer's 120 s timeout, as Lambda advises for SQS sources.
+IMPORT_QUEUE = QueueSpec("Import", visibility_timeout_s=720, batch_size=1)
 QUEUES = {
     "ingest_queue_url": INGEST_QUEUE,
     "score_queue_url": SCORE_QUEUE,
     "workflow_queue_url": WORKFLOW_QUEUE,
+    "import_queue_url": IMPORT_QUEUE,
 }
 
 # Evidence bucket prefixes: raw webhook bodies, quarantined bodies, media, imports, exports.
 RAW_PREFIX = "raw/"
 QUARANTINE_PREFIX = "quarantine/"
 EXPORT_PREFIX = "exports/"  # exports too large to answer inline; they expire after a day
+IMPORTS_PREFIX = "imports/"  # uploaded import files: imports/<import_id>/source.<csv|xlsx>

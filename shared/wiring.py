@@ -23,7 +23,9 @@ from shared.services.analysis import AnalysisViews
 from shared.services.annotations import Annotations
 from shared.services.consent import ConsentService
 from shared.services.erasure import CandidateEraser, ErasureGuard
+from shared.resources import IMPORT_QUEUE
 from shared.services.exports import Exporter
+from shared.services.imports import ImportService
 from shared.services.intake import QueuePort, WebhookIntake
 from shared.services.processing import ResultProcessor
 from shared.services.retention import RetentionSweep
@@ -35,6 +37,7 @@ from shared.storage.candidates import CandidateRepository
 from shared.storage.company import CompanySettings
 from shared.storage.events import EventRepository
 from shared.storage.evidence import EvidenceStore
+from shared.storage.imports import ImportFileStore, ImportRepository
 from shared.storage.jobs import JobRepository
 from shared.storage.quarantine import QuarantineRepository
 from shared.storage.vendors import VendorRepository

@@ -66,6 +66,11 @@ def company_setting(name: str) -> dict[str, str]:
     return {"pk": "CONFIG", "sk": name}
 
 
+def import_job(import_id: str) -> dict[str, str]:
+    """A batch import's status, counters, row errors and resume cursor (docs/imports.md)."""
+    return {"pk": f"IMPORT#{import_id}", "sk": "IMPORT"}
+
+
 def result_pointer(result_id: str) -> dict[str, str]:
     return {"pk": f"RID#{result_id}", "sk": "RID"}
 

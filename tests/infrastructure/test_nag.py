@@ -63,6 +63,17 @@ def accept_design_decisions(stack: Stack) -> None:
         "IAM5[Resource::<FunctionsRemindersE98738E0.Arn>:*]",
         "EventBridge Scheduler invokes the reminders function (any version) and nothing else.",
     )
+    acknowledge(
+        find(stack, "Functions/ImporterRole"),
+        f"IAM5[Resource::{arn('Storage/Evidence')}/imports/*]",
+        "The importer reads and deletes uploaded import files only, never the rest of the evidence bucket.",
+    )
+    notifications = next(c for c in stack.node.children if c.node.id.startswith("BucketNotificationsHandler"))
+    acknowledge(
+        notifications,
+        "IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+        "CDK's own bucket-notification custom resource (runs at deploy time only, writes its logs).",
+    )
     users = find(stack, "Api/Users")
     acknowledge(users, "COG2", "Candidates sign in too; MFA stays optional until staff-only MFA is enforced.")
     acknowledge(users, "COG8", "Plus-tier threat protection is a cost decision, not taken yet.")
