@@ -66,16 +66,6 @@ class Settings(BaseModel):
     import_max_errors: int = 1000
     import_status_ttl_s: int = 30 * 24 * 3600
 
-    # batch import (docs/imports.md): the queue S3 notifies and the importer continues itself on
-    import_queue_url: str = ""
-    import_max_bytes: int = 100 * 1024 * 1024
-    import_upload_ttl_s: int = Field(default=900, le=3600)
-    # a chunk stops at this many rows, or when the function has less than reserve_ms left
-    import_chunk_rows: int = 5000
-    import_reserve_ms: int = 10_000
-    import_max_errors: int = 1000
-    import_status_ttl_s: int = 30 * 24 * 3600
-
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
