@@ -9,9 +9,12 @@ import threading
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from embedded import state
     from embedded.stack import EmbeddedStack
 
     stack = EmbeddedStack(host=args.host, port=args.port).start()
+    assert stack.settings is not None
+    state.write(f"http://{stack.moto.host}:{stack.moto.port}", stack.moto.port, stack.url, stack.settings.to_env())
     stopping = threading.Event()
 
     def _stop(*_: object) -> None:
@@ -32,7 +35,32 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"ready {stack.url}", flush=True)
         stopping.wait()
     finally:
+        state.remove()
         stack.stop()
+    return 0
+
+
+def _redrive(args: argparse.Namespace) -> int:
+    """Move dead-lettered messages back to their queue on the running local stack."""
+    import json
+    import os
+
+    from embedded import state
+    from embedded.aws import aws_env
+
+    found = state.read()
+    os.environ.update({**aws_env(found["endpoint"], int(found["moto_port"])), **found["env"]})
+    from shared.errors import NotFound
+    from shared.wiring import reset, services
+
+    reset()
+    redriver = services().redriver
+    try:
+        moved = redriver.redrive(args.queue, args.max)
+    except NotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(json.dumps({"moved": moved, "dlq": redriver.counts()}))
     return 0
 
 
@@ -60,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("--candidate")
     token.add_argument("--ttl", type=int, default=3600)
     token.set_defaults(fn=_token)
+    redrive = sub.add_parser("redrive", help="move dead-lettered messages back to their queue (running local stack)")
+    redrive.add_argument("--queue", help="ingest, score, media, ...; every queue when left out")
+    redrive.add_argument("--max", type=int, help="at most this many messages per queue")
+    redrive.set_defaults(fn=_redrive)
     args = parser.parse_args(argv)
     return int(args.fn(args))
 

@@ -25,6 +25,7 @@ from shared.observability import logger
 MAX_BODY = 10 * 1024 * 1024  # API Gateway's own payload limit
 PUBLIC = {("GET", "/v1/health"), ("GET", "/v1/openapi.json")}
 WEBHOOK_PREFIX = "/v1/webhooks/"
+MEDIA_PREFIX = "/v1/media/"  # signed media links: the token is checked by the API function itself
 
 
 def _problem(status: int, title: str, detail: str) -> tuple[int, dict[str, str], bytes]:
@@ -137,7 +138,7 @@ class FrontDoor:
         source_ip = req.client_address[0]
         if method == "POST" and path.startswith(WEBHOOK_PREFIX):
             fn, claims = self.webhook, None
-        elif (method, path) in PUBLIC:
+        elif (method, path) in PUBLIC or (method == "GET" and path.startswith(MEDIA_PREFIX)):
             fn, claims = self.api, None
         elif path.startswith("/v1/"):
             auth = headers.get("authorization", "")

@@ -93,6 +93,8 @@ class QueueSpec:
 
 INGEST_QUEUE = QueueSpec("Ingest", visibility_timeout_s=60)
 SCORE_QUEUE = QueueSpec("Score", visibility_timeout_s=60)
+# Media copies: a 200 MiB fetch may take minutes, so the message stays invisible meanwhile.
+MEDIA_QUEUE = QueueSpec("Media", visibility_timeout_s=360, batch_size=1)
 # Review workflow: Step Functions' waitForTaskToken messages (ids and a task token) for its worker.
 WORKFLOW_QUEUE = QueueSpec("Workflow", visibility_timeout_s=60)
 # Batch imports: S3 "object created" events and the importer's own continuation messages, one
@@ -101,6 +103,7 @@ IMPORT_QUEUE = QueueSpec("Import", visibility_timeout_s=720, batch_size=1)
 QUEUES = {
     "ingest_queue_url": INGEST_QUEUE,
     "score_queue_url": SCORE_QUEUE,
+    "media_queue_url": MEDIA_QUEUE,
     "workflow_queue_url": WORKFLOW_QUEUE,
     "import_queue_url": IMPORT_QUEUE,
 }
@@ -109,4 +112,5 @@ QUEUES = {
 RAW_PREFIX = "raw/"
 QUARANTINE_PREFIX = "quarantine/"
 EXPORT_PREFIX = "exports/"  # exports too large to answer inline; they expire after a day
+MEDIA_PREFIX = "media/"
 IMPORTS_PREFIX = "imports/"  # uploaded import files: imports/<import_id>/source.<csv|xlsx>

@@ -38,6 +38,22 @@ class Settings(BaseModel):
     # the embedded stack's stand-in for the daily EventBridge schedule of the retention sweep
     retention_sweep_interval_s: int = 24 * 3600
 
+    # the media copy queue (shared/resources.py QUEUES fills it in; empty: media links are kept as sent)
+    media_queue_url: str = ""
+    # API pull (docs/api-pull.md): credentials live in Secrets Manager under this name prefix
+    pull_secret_prefix: str = "hirelens/vendor-pull/"
+    pull_timeout_s: float = 10.0
+    pull_max_attempts: int = 5
+    pull_backoff_base_s: float = 0.5
+    pull_backoff_max_s: float = 20.0
+    pull_page_limit: int = 100
+    pull_max_pages: int = 50
+    # media copies (docs/media.md): fetched streamed, capped, client-side encrypted per candidate
+    media_max_bytes: int = 200 * 1024 * 1024
+    media_timeout_s: float = 30.0
+    media_window_bytes: int = 3 * 1024 * 1024
+    media_allow_private_networks: bool = False
+
     # review workflow (docs/workflow.md): filled in by CDK and the embedded stack; empty = not started
     workflow_queue_url: str = ""
     state_machine_arn: str = ""

@@ -12,12 +12,14 @@ from functools import cached_property
 from typing import Any
 
 import boto3
+import httpx
 from botocore.config import Config
 
 from shared.audit.trail import AuditTrail
 from shared.crypto.blind import BlindIndex
 from shared.crypto.encryptor import Encryptor
 from shared.crypto.keyring import BranchKeyring
+from shared.crypto.medialinks import MediaLinks
 from shared.services.adjustments import ScoreAdjuster
 from shared.services.analysis import AnalysisViews
 from shared.services.annotations import Annotations
@@ -27,7 +29,11 @@ from shared.resources import IMPORT_QUEUE
 from shared.services.exports import Exporter
 from shared.services.imports import ImportService
 from shared.services.intake import QueuePort, WebhookIntake
+from shared.services.media import MediaCopier, MediaReader
 from shared.services.processing import ResultProcessor
+from shared.services.pull import PullPolicy, VendorPuller
+from shared.services.redrive import Redriver, work_queues
+from shared.services.replay import QuarantineReplay
 from shared.services.retention import RetentionSweep
 from shared.services.scoring import ApplicationScorer, JobRescoreFanout
 from shared.services.selfview import SelfView
@@ -39,7 +45,10 @@ from shared.storage.events import EventRepository
 from shared.storage.evidence import EvidenceStore
 from shared.storage.imports import ImportFileStore, ImportRepository
 from shared.storage.jobs import JobRepository
+from shared.storage.media import MediaStore
+from shared.storage.pulls import PullRepository
 from shared.storage.quarantine import QuarantineRepository
+from shared.storage.secrets import SecretStore
 from shared.storage.vendors import VendorRepository
 from shared.notify.notifier import Notifier
 from shared.services.feedback import FeedbackService
@@ -165,6 +174,7 @@ class Services:
             erasure_guard=self.erasure_guard,
             consent=self.consent,
             departments=self.departments,
+            media_queue=self.media_queue,
         )
 
     @cached_property
@@ -197,7 +207,90 @@ class Services:
             self.evidence,
             self.settings.media_url_ttl_s,
             audit=self.audit,
+            media=self.media_reader,
         )
+
+    # -- channels and recovery: API pull, media copies, quarantine replay, DLQ redrive ----------
+    @cached_property
+    def secretsmanager(self) -> Any:
+        return self.session.client("secretsmanager", config=_CONFIG)
+
+    @cached_property
+    def media_queue(self) -> QueuePort | None:
+        return QueuePort(self.sqs, self.settings.media_queue_url) if self.settings.media_queue_url else None
+
+    @cached_property
+    def pulls(self) -> PullRepository:
+        return PullRepository(self.table)
+
+    @cached_property
+    def pull_secrets(self) -> SecretStore:
+        s = self.settings
+        return SecretStore(self.secretsmanager, s.pull_secret_prefix, s.kms_key_id)
+
+    @cached_property
+    def puller(self) -> VendorPuller:
+        s = self.settings
+        http = httpx.Client(timeout=httpx.Timeout(s.pull_timeout_s), headers={"User-Agent": "hirelens-puller/1"})
+        policy = PullPolicy(
+            timeout_s=s.pull_timeout_s,
+            max_attempts=s.pull_max_attempts,
+            backoff_base_s=s.pull_backoff_base_s,
+            backoff_max_s=s.pull_backoff_max_s,
+            max_pages=s.pull_max_pages,
+        )
+        return VendorPuller(
+            pulls=self.pulls,
+            secrets=self.pull_secrets,
+            vendors=self.vendors,
+            events=self.events,
+            intake=self.intake,
+            http=http,
+            policy=policy,
+        )
+
+    @cached_property
+    def media_store(self) -> MediaStore:
+        return MediaStore(self.s3, self.settings.evidence_bucket, self.settings.kms_key_id)
+
+    @cached_property
+    def media_copier(self) -> MediaCopier:
+        s = self.settings
+        return MediaCopier(
+            candidates=self.candidates,
+            table=self.table,
+            store=self.media_store,
+            encryptor=self.encryptor,
+            http=httpx.Client(headers={"User-Agent": "hirelens-media/1"}),
+            max_bytes=s.media_max_bytes,
+            timeout_s=s.media_timeout_s,
+            allow_private_networks=s.media_allow_private_networks,
+        )
+
+    @cached_property
+    def media_reader(self) -> MediaReader:
+        return MediaReader(
+            links=MediaLinks(self.keyring, self.settings.media_url_ttl_s),
+            candidates=self.candidates,
+            store=self.media_store,
+            encryptor=self.encryptor,
+            window_bytes=self.settings.media_window_bytes,
+        )
+
+    @cached_property
+    def replay(self) -> QuarantineReplay:
+        return QuarantineReplay(
+            quarantine=self.quarantine,
+            vendors=self.vendors,
+            events=self.events,
+            evidence=self.evidence,
+            encryptor=self.encryptor,
+            queue=self.ingest_queue,
+        )
+
+    @cached_property
+    def redriver(self) -> Redriver:
+        return Redriver(self.sqs, work_queues(self.settings))
 
     # -- protection: erasure, adjustments, annotations, consent, self-view, retention ----------
     @cached_property

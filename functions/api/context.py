@@ -23,6 +23,14 @@ def views() -> CandidateViews:
     return services().views
 
 
+def public_origin(router: Router) -> str:
+    """`scheme://host` the caller used, for absolute links to hirelens' own paths (e.g. media)."""
+    headers = router.current_event.headers or {}
+    host = headers.get("host") or router.current_event.raw_event.get("requestContext", {}).get("domainName", "")
+    proto = headers.get("x-forwarded-proto") or ("https" if ":" not in host else "http")
+    return f"{proto}://{host}" if host else ""
+
+
 _PROBLEM_SCHEMA: dict[str, Any] = {
     "content": {
         PROBLEM: {

@@ -90,14 +90,18 @@ class WebhookIntake:
         if claim.state == "quarantined":
             raise Unprocessable("the payload is not valid for this vendor's format", errors=claim.errors)
         try:
-            return self._store(vendor, webhook_id, ev, body, now)
+            return self.store(vendor, webhook_id, ev, body, now)
         except Unprocessable:
             raise
         except Exception:
             self.events.release(vendor_name, ev)
             raise
 
-    def _store(self, vendor: dict[str, Any], webhook_id: str, ev: str, body: bytes, now: float) -> Accepted:
+    def store(
+        self, vendor: dict[str, Any], webhook_id: str, ev: str, body: bytes, now: float, *, source: str = "webhook"
+    ) -> Accepted:
+        """Seal and keep a claimed event's body; queue it, or quarantine it (422) when it does not parse.
+        Shared by every channel (webhook, API pull) so they all leave the same evidence."""
         name = vendor["name"]
         sealed = self.encryptor.encrypt_blob(event_subject(ev), "raw-body", body)
         try:
@@ -114,6 +118,7 @@ class WebhookIntake:
                 received_at=iso(now),
                 errors=exc.errors,
                 s3_key=s3_key,
+                source=source,
             )
             self.events.mark(name, ev, "quarantined", errors=exc.errors[:50], quarantine_id=qid)
             logger.info("payload quarantined", extra={"vendor": name, "event": ev, "errors": len(exc.errors)})
@@ -128,8 +133,9 @@ class WebhookIntake:
                 "event_hash": ev,
                 "s3_key": s3_key,
                 "received_at": iso(now),
+                "source": source,
             }
         )
         self.events.mark(name, ev, "queued", s3_key=s3_key)
-        logger.info("webhook accepted", extra={"vendor": name, "event": ev, "bytes": len(body)})
+        logger.info("webhook accepted", extra={"vendor": name, "event": ev, "bytes": len(body), "source": source})
         return Accepted(webhook_id, duplicate=False)

@@ -15,6 +15,7 @@ from shared.observability import logger
 from shared.services.consent import ConsentService
 from shared.services.erasure import ErasureGuard
 from shared.services.intake import QueuePort, iso
+from shared.services.media import media_messages
 from shared.storage import keys
 from shared.storage.candidates import CandidateRepository, result_id_for
 from shared.storage.departments import DepartmentRepository
@@ -104,6 +105,7 @@ class ResultProcessor:
         erasure_guard: ErasureGuard | None = None,
         consent: ConsentService | None = None,
         departments: DepartmentRepository | None = None,
+        media_queue: QueuePort | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.vendors, self.candidates, self.jobs = vendors, candidates, jobs
@@ -114,6 +116,7 @@ class ResultProcessor:
         # shared/services/consent.ConsentService: consent HR recorded wins over the vendor's flag
         self.consent = consent
         self.departments = departments  # registers each department for the inboxes (docs/workflow.md)
+        self.media_queue = media_queue  # media copies (shared/services/media.py); None: links kept as sent
 
     def handle_event(self, msg: dict[str, Any]) -> Outcome:
         ev = msg["event_hash"]
@@ -218,8 +221,19 @@ class ResultProcessor:
                 },
             )
         self._rescore(cid, r.job.external_id)
+        self._queue_media(cid, rid, r.revision, item["answers"])
         logger.info("result stored", extra={"result_id": rid, "candidate_id": cid, "revision": r.revision})
         return "applied"
+
+    def _queue_media(self, cid: str, rid: str, revision: int, answers: list[dict[str, Any]]) -> None:
+        """One copy request per linked media file; a failure here never fails the stored result."""
+        if self.media_queue is None:
+            return
+        for message in media_messages(cid, rid, revision, answers):
+            try:
+                self.media_queue.send(message)
+            except Exception:
+                logger.exception("media copy not queued", extra={"result_id": rid, "answer": message["answer"]})
 
     def _rescore(self, cid: str, job_id: str) -> None:
         self.score_queue.send({"kind": "application", "candidate_id": cid, "job_id": job_id})

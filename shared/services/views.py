@@ -79,9 +79,11 @@ class CandidateViews:
         media_ttl_s: int,
         clock: Callable[[], float] = time.time,
         audit: AuditTrail | None = None,
+        media: Any = None,
     ) -> None:
         self.candidates, self.jobs, self._table = candidates, jobs, table
         self.audit = audit
+        self.media = media  # shared/services/media.MediaReader: signed links to hirelens' media copies
         self.enc, self.evidence, self.media_ttl_s, self.clock = encryptor, evidence, media_ttl_s, clock
 
     # -- helpers ------------------------------------------------------------------------
@@ -260,10 +262,11 @@ class CandidateViews:
                     "question_id": a["question_id"],
                     "question": a.get("question"),
                     "transcript": self._decrypt(cid, subject_field + a["question_id"], a.get("transcript_enc")),
-                    "media_url": self._media_url(media),
+                    "media_url": self._media_url(rid, a["question_id"], media),
                     "media_content_type": media.get("content_type"),
                     "media_duration_s": media.get("duration_s"),
                     "media_status": media.get("status", "linked"),
+                    "media_reason": media.get("reason"),
                 }
             )
         analyses_json = self._decrypt(cid, f"{rid}/analyses", r.get("analyses_enc"))
@@ -303,9 +306,12 @@ class CandidateViews:
             self.audit.append(cid, "result.viewed", actor=(principal.sub, principal.role.value), target=rid)
         return view, _etag(r)
 
-    def _media_url(self, media: dict[str, Any]) -> str | None:
-        if media.get("s3_key"):
-            return self.evidence.presign_get(media["s3_key"], self.media_ttl_s)
+    def _media_url(self, rid: str, question_id: str, media: dict[str, Any]) -> str | None:
+        if media.get("status") == "copied" and self.media is not None:
+            # the copy is encrypted per candidate: a signed hirelens link, not a presigned S3 GET (docs/media.md)
+            return str(self.media.link(rid, question_id)[0])
+        if media.get("status") == "rejected":
+            return None  # refused as unsafe or too large: not handed on either
         return media.get("url")
 
     def _mark_viewed(self, r: dict[str, Any], principal: Principal) -> None:

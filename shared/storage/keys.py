@@ -79,10 +79,16 @@ def job(job_id: str) -> dict[str, str]:
     return {"pk": f"JOB#{job_id}", "sk": "JOB"}
 
 
+def pull(vendor_name: str) -> dict[str, str]:
+    """A vendor's API-pull configuration and saved cursor (docs/api-pull.md)."""
+    return {"pk": f"VENDOR#{vendor_name}", "sk": "PULL"}
+
+
 # collections on gsi2
 VENDORS = "VENDORS"
 JOBS = "JOBS"
 QUARANTINE = "QUARANTINE"
+PULLS = "PULLS"  # vendors configured for API pull, listed by the scheduled puller
 
 
 def job_candidates_pk(job_id: str) -> str:

@@ -44,6 +44,15 @@ class QuarantineRepository:
             )
         )
 
+    def record_failed_replay(self, item_id: str, errors: list[dict[str, Any]], at: str) -> None:
+        """A replay that still did not parse: the item stays, with the errors of today's format."""
+        self._table.update_item(
+            Key=keys.quarantine(item_id),
+            UpdateExpression="SET errors = :e, last_replay_at = :t ADD replay_attempts :one",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues=to_ddb({":e": errors[:50], ":t": at, ":one": 1}),
+        )
+
     def get(self, item_id: str) -> dict[str, Any]:
         item = self._table.get_item(Key=keys.quarantine(item_id)).get("Item")
         if item is None:

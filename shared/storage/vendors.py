@@ -79,6 +79,23 @@ class VendorRepository:
             ExpressionAttributeValues={":s": secrets_},
         )
 
+    def set_format(self, name: str, fmt: str, now: float) -> dict[str, Any]:
+        """Correct a vendor's registered format (quarantined payloads can then be replayed)."""
+        try:
+            out = self._table.update_item(
+                Key=keys.vendor(name),
+                UpdateExpression="SET #f = :f, format_changed_at = :t",
+                ConditionExpression="attribute_exists(pk)",
+                ExpressionAttributeNames={"#f": "format"},
+                ExpressionAttributeValues={":f": fmt, ":t": int(now)},
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_conditional_failure(exc):
+                raise NotFound(f"vendor {name!r} not found") from exc
+            raise
+        return from_ddb(out["Attributes"])
+
     def valid_secrets(self, vendor: dict[str, Any], now: float) -> list[str]:
         name = vendor["name"]
         return [

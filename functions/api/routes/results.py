@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
 
-from functions.api.context import principal, problems, views
+from functions.api.context import principal, problems, public_origin, views
 
 router = Router()
 
@@ -19,4 +19,8 @@ router = Router()
 )
 def get_result(result_id: str) -> Response[dict]:
     view, etag = views().result(principal(router), result_id)
+    origin = public_origin(router)
+    for answer in view.get("answers", []):
+        if (answer.get("media_url") or "").startswith("/v1/media/"):  # hirelens' signed link: make it absolute
+            answer["media_url"] = origin + answer["media_url"]
     return Response(200, content_type="application/json", body=view, headers={"ETag": etag})
