@@ -65,6 +65,7 @@ class EmbeddedStack:
             p.start()
         # EventBridge's schedule: the puller only pulls vendors whose interval has elapsed
         self.timers = {"puller": Timer(self.functions["puller"], PULL_TICK_S)}
+        self.timers["reminders"] = Timer(self.functions["reminders"], self.settings.reminder_interval_s)
         for t in self.timers.values():
             t.start()
         self.frontdoor = FrontDoor(self.functions["api"], self.functions["webhook"], self.host, self.port)

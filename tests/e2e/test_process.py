@@ -182,3 +182,11 @@ def test_calibration_over_http(http):
     assert report["n"] == 1 and report["accuracy"]["n"] == 1
     assert sum(row["probation_passed"] for row in report["matrix"].values()) == 1
     assert http.get("/v1/analytics/calibration", headers=bearer("interviewer", department="risk")).status_code == 403
+
+
+def test_reminders_run_on_the_embedded_schedule(stack):
+    # The embedded stack plays EventBridge Scheduler: a timer invokes the same reminders function
+    timer = stack.timers["reminders"]
+    assert timer.every_s == stack.settings.reminder_interval_s
+    sent = timer.tick()
+    assert set(sent) == {"unviewed", "expiring"}  # nothing here is three days old
