@@ -269,10 +269,8 @@ def test_a_message_delivered_twice_by_sqs_is_applied_once(pipe, aws):
     pipe.ingest.poll_once(wait_s=0)
     # Then one rescoring was asked for, and the idempotency record says it completed
     assert queue_depth(aws, aws.settings.score_queue_url) == 1
-    ev = json.loads(msg["Body"])["event_hash"]
-    idem = aws.ddb.Table(aws.settings.idempotency_table_name)
-    records = _scan(idem)
-    assert len(records) == 1 and records[0]["status"] == "COMPLETED"
+    records = _stored(aws, aws.settings.idempotency_table_name)
+    assert len(records) == 1 and records[0]["status"] == {"S": "COMPLETED"}
 
 
 def test_a_failed_store_releases_the_claim_so_the_retry_succeeds(pipe, aws, monkeypatch):
@@ -446,23 +444,19 @@ def test_a_message_that_is_not_json_fails_alone(pipe, aws):
 # -- nothing personal in clear, anywhere --------------------------------------------------------------
 
 
-def _scan(table: Any) -> list[dict[str, Any]]:
-    # tests may scan to look at everything at rest; request paths never do
-    out = table.scan()
-    items = out["Items"]
-    while "LastEvaluatedKey" in out:
-        out = table.scan(ExclusiveStartKey=out["LastEvaluatedKey"])
-        items += out["Items"]
-    return items
+def _stored(aws: Any, table_name: str) -> list[dict[str, Any]]:
+    """Every item of a table as moto holds it at rest (typed JSON), read from its storage:
+    no API call, so no request path is involved and nothing can filter what is there."""
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.dynamodb.models import dynamodb_backends
+
+    table = dynamodb_backends[DEFAULT_ACCOUNT_ID][aws.settings.region].get_table(table_name)
+    return [item.to_json()["Attributes"] for item in table.all_items()]
 
 
 def _raw_items(aws: Any, table_name: str) -> str:
-    client = boto3.client("dynamodb", region_name=aws.settings.region)
-    out, items = client.scan(TableName=table_name), []
-    items += out["Items"]
-    while "LastEvaluatedKey" in out:
-        out = client.scan(TableName=table_name, ExclusiveStartKey=out["LastEvaluatedKey"])
-        items += out["Items"]
+    items = _stored(aws, table_name)
+    assert items, f"{table_name} is empty: nothing was checked"
     return json.dumps(items, ensure_ascii=False, default=str)
 
 
