@@ -10,7 +10,7 @@ moto evaluates every Query by walking the whole table, so *wall time* here grows
 table for both designs; in DynamoDB a Query's time follows the items it reads. Items read is
 the figure that transfers.
 
-    .venv/bin/python benchmarks/query.py [--max 10000]   (--max 100000 adds the 100k run, ~4 min)
+    .venv/bin/python benchmarks/query.py [--max 10000]   (--max 100000 adds the 100k run: ~20 min in moto)
 """
 
 from __future__ import annotations
