@@ -11,6 +11,7 @@ from constructs import Construct
 from infra.bundle import Bundle
 from infra.constructs.analysis import Analysis
 from infra.constructs.api import Api
+from infra.constructs.channels import ApiPull, MediaCopies, Recovery
 from infra.constructs.functions import FunctionFactory, settings_environment
 from infra.constructs.imports import BatchImport
 from infra.constructs.keys import EncryptionKey
@@ -23,6 +24,8 @@ from shared.resources import (
     INGEST_QUEUE,
     KEYS_TABLE,
     MAIN_TABLE,
+    MEDIA_QUEUE,
+    QUEUES,
     SCORE_QUEUE,
     WORKFLOW_QUEUE,
 )
@@ -137,6 +140,36 @@ class HirelensStack(Stack):
             table=main,
             keys_table=keys,
             key=key,
+        )
+
+        # channels and recovery: API pull, media copies, DLQ redrive (docs/api-pull.md, media.md, recovery.md)
+        ApiPull(
+            self,
+            "Pull",
+            factory=factory,
+            api_function=api_fn,
+            table=main,
+            keys_table=keys,
+            key=key,
+            bucket=bucket,
+            ingest_queue=ingest_queue,
+        )
+        MediaCopies(
+            self,
+            "Media",
+            factory=factory,
+            queue=queues.queue(MEDIA_QUEUE),
+            table=main,
+            keys_table=keys,
+            key=key,
+            bucket=bucket,
+        )
+        Recovery(
+            self,
+            "Recovery",
+            factory=factory,
+            api_function=api_fn,
+            queues=[queues.queue(spec) for spec in QUEUES.values()],
         )
 
         # Room for later, each its own construct: usage metering and finance exports, and the web console.

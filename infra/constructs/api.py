@@ -109,6 +109,9 @@ class Api(Construct):
         self.http_api.add_routes(path="/v1/webhooks/{vendor}", methods=[apigwv2.HttpMethod.POST], integration=webhook)
         for public in ("/v1/health", "/v1/openapi.json"):
             self.http_api.add_routes(path=public, methods=[apigwv2.HttpMethod.GET], integration=api)
+        # Media links carry their own HMAC token, checked by the function, valid 15 minutes at most:
+        # a <video> element cannot send a bearer token (docs/media.md).
+        self.http_api.add_routes(path="/v1/media/{token}", methods=[apigwv2.HttpMethod.GET], integration=api)
         self.http_api.add_routes(
             path="/v1/{proxy+}", methods=[apigwv2.HttpMethod.ANY], integration=api, authorizer=authorizer
         )

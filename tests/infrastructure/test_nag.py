@@ -7,6 +7,7 @@ Nag runs in its own synth: with its plugin attached, `Template.from_stack` raise
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Acknowledgment, Stack, Validations
 from cdk_nag import AwsSolutionsChecks
@@ -68,6 +69,7 @@ def accept_design_decisions(stack: Stack) -> None:
         f"IAM5[Resource::{arn('Storage/Evidence')}/imports/*]",
         "The importer reads and deletes uploaded import files only, never the rest of the evidence bucket.",
     )
+    accept_channels_and_recovery(stack, arn)
     notifications = next(c for c in stack.node.children if c.node.id.startswith("BucketNotificationsHandler"))
     acknowledge(
         notifications,
@@ -86,6 +88,39 @@ def accept_design_decisions(stack: Stack) -> None:
         find(stack, "Storage/Evidence"),
         "S1",
         "Object access is audited by the application's audit trail; no second log bucket yet.",
+    )
+
+
+def accept_channels_and_recovery(stack: Stack, arn: Any) -> None:
+    """API pull, media copies (docs/api-pull.md, docs/media.md)."""
+    secrets = "arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:hirelens/vendor-pull/*"
+    for role in ("Functions/ApiRole", "Functions/PullerRole"):
+        acknowledge(
+            find(stack, role),
+            f"IAM5[Resource::{secrets}]",
+            "One secret per vendor under the vendor-pull name prefix (Secrets Manager adds a random suffix).",
+        )
+    for prefix in ("raw", "quarantine"):
+        acknowledge(
+            find(stack, "Functions/PullerRole"),
+            f"IAM5[Resource::{arn('Storage/Evidence')}/{prefix}/*]",
+            "The puller writes pulled bodies where webhooks put theirs, nothing else in the bucket.",
+        )
+    acknowledge(
+        find(stack, "Functions/MediaRole"),
+        f"IAM5[Resource::{arn('Storage/Evidence')}/media/*]",
+        "The media function writes (and aborts, deletes) media copies only.",
+    )
+    acknowledge(
+        find(stack, "Api/Http/GET--v1--media--{token}"),
+        "APIG4",
+        "Media links carry an HMAC token with a 15-minute expiry, checked by the function (docs/media.md).",
+    )
+    puller = stack.get_logical_id(find(stack, "Functions/Puller").node.default_child)  # type: ignore[arg-type]
+    acknowledge(
+        find(stack, "Pull/SchedulerRole"),
+        f"IAM5[Resource::<{puller}.Arn>:*]",
+        "EventBridge Scheduler invokes the puller function (any version) and nothing else.",
     )
 
 

@@ -44,7 +44,10 @@ CONSUMER_OF = {
     SCORE_QUEUE.logical_id: SCORE,
     "Workflow": "functions.workflow.handler.lambda_handler",
     IMPORT_QUEUE.logical_id: IMPORTER,
+    "Media": "functions.ingest.media.lambda_handler",
 }
+# scheduled or invoked by operators, not queue consumers (tests/infrastructure/test_channels_recovery.py)
+PULLER, REDRIVE = "functions.ingest.puller.lambda_handler", "functions.ingest.redrive.lambda_handler"
 WORKFLOW_REMINDERS = "functions.workflow.reminders.lambda_handler"
 GROUPS = {"hr_admin", "hr", "interviewer", "candidate", "finance", "auditor"}
 
@@ -296,7 +299,18 @@ def test_queue_is_drained_by_its_consumer_with_partial_batch_failures(resources:
 
 def test_the_four_functions_run_python_3_12_on_arm64_with_tracing(resources: Resources) -> None:
     found = functions(resources)
-    assert set(found) == {API, WEBHOOK, CONSUMER, SCORE, CONSUMER_OF["Workflow"], WORKFLOW_REMINDERS, IMPORTER}
+    assert set(found) == {
+        API,
+        WEBHOOK,
+        CONSUMER,
+        SCORE,
+        CONSUMER_OF["Workflow"],
+        WORKFLOW_REMINDERS,
+        IMPORTER,
+        CONSUMER_OF["Media"],
+        PULLER,
+        REDRIVE,
+    }
     provided = [lid for lid in of_type(resources, "AWS::Lambda::Function") if lid.startswith(CDK_PROVIDED)]
     assert len(of_type(resources, "AWS::Lambda::Function")) == len(found) + len(provided) <= len(found) + 1
     for handler, props in found.items():
@@ -438,6 +452,7 @@ def test_routes_reach_the_right_function(resources: Resources) -> None:
         "POST /v1/webhooks/{vendor}": WEBHOOK,
         "GET /v1/health": API,
         "GET /v1/openapi.json": API,
+        "GET /v1/media/{token}": API,
         "ANY /v1/{proxy+}": API,
     }
 

@@ -147,10 +147,14 @@ def test_every_function_knows_the_state_machine(template: dict[str, Any]) -> Non
 
 
 def test_reminders_run_hourly_on_eventbridge_scheduler(template: dict[str, Any]) -> None:
-    _, schedule = only(template, "AWS::Scheduler::Schedule")
+    lid, _ = function_of(template, REMINDERS)
+    # the API puller has its own schedule (tests/infrastructure/test_channels_recovery.py)
+    (schedule,) = [
+        r["Properties"]
+        for r in of_type(template, "AWS::Scheduler::Schedule").values()
+        if r["Properties"]["Target"]["Arn"] == {"Fn::GetAtt": [lid, "Arn"]}
+    ]
     assert schedule["ScheduleExpression"] == "rate(1 hour)"
     assert schedule["State"] == "ENABLED"
-    lid, _ = function_of(template, REMINDERS)
-    assert schedule["Target"]["Arn"] == {"Fn::GetAtt": [lid, "Arn"]}
     invoker = schedule["Target"]["RoleArn"]["Fn::GetAtt"][0]
     assert "lambda:InvokeFunction" in actions(statements_of(template, invoker))
