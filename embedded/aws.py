@@ -127,11 +127,11 @@ class MotoServer:
     port: int = 0
 
     def start(self) -> str:
-        from moto.server import ThreadedMotoServer
+        from embedded.moto_atomic import AtomicMotoServer
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         self.port = self.port or free_port(self.host)
-        self._server = ThreadedMotoServer(ip_address=self.host, port=self.port, verbose=False)
+        self._server = AtomicMotoServer(ip_address=self.host, port=self.port, verbose=False)
         self._server.start()
         endpoint = f"http://{self.host}:{self.port}"
         config = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
