@@ -41,7 +41,7 @@ class Settings(BaseModel):
     # the media copy queue (shared/resources.py QUEUES fills it in; empty: media links are kept as sent)
     media_queue_url: str = ""
     # API pull (docs/api-pull.md): credentials live in Secrets Manager under this name prefix
-    pull_secret_prefix: str = "hirelens/vendor-pull/"
+    pull_secret_prefix: str = "hirelens/vendor-pull/"  # noqa: S105 - a name prefix, not a secret
     pull_timeout_s: float = 10.0
     pull_max_attempts: int = 5
     pull_backoff_base_s: float = 0.5

@@ -55,7 +55,9 @@ def test_a_vendor_configured_for_pull_is_polled_and_its_results_land(http, stack
     vendor, _ = new_vendor(http)
     job = unique("JOB-")
     path = f"/{vendor}/results"
-    vendor_server.script(path, page([generic_payload("PR-1", unique("C-"), job, {"communication": 90})], "cur-1", False))
+    vendor_server.script(
+        path, page([generic_payload("PR-1", unique("C-"), job, {"communication": 90})], "cur-1", False)
+    )
     token = "e2e-secret-" + unique("")
     r = http.put(
         f"/v1/vendors/{vendor}/pull",
