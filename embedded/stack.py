@@ -66,6 +66,8 @@ class EmbeddedStack:
         # EventBridge's schedule: the puller only pulls vendors whose interval has elapsed
         self.timers = {"puller": Timer(self.functions["puller"], PULL_TICK_S)}
         self.timers["reminders"] = Timer(self.functions["reminders"], self.settings.reminder_interval_s)
+        # the daily retention sweep (docs/erasure.md); `tick()` runs it at once
+        self.timers["retention"] = Timer(self.functions["retention"], self.settings.retention_sweep_interval_s)
         for t in self.timers.values():
             t.start()
         self.frontdoor = FrontDoor(self.functions["api"], self.functions["webhook"], self.host, self.port)

@@ -15,6 +15,7 @@ from infra.constructs.channels import ApiPull, MediaCopies, Recovery
 from infra.constructs.functions import FunctionFactory, settings_environment
 from infra.constructs.imports import BatchImport
 from infra.constructs.keys import EncryptionKey
+from infra.constructs.protection import Protection
 from infra.constructs.queues import Queues
 from infra.constructs.storage import Storage
 from infra.constructs.workflow import ReviewStateMachine, WorkflowFunctions
@@ -171,6 +172,9 @@ class HirelensStack(Stack):
             api_function=api_fn,
             queues=[queues.queue(spec) for spec in QUEUES.values()],
         )
+
+        # protection: the daily retention sweep, erasing through the API's own path (docs/erasure.md)
+        Protection(self, "Protection", factory=factory, table=main, keys_table=keys, key=key, bucket=bucket)
 
         # Room for later, each its own construct: usage metering and finance exports, and the web console.
 

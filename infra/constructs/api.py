@@ -15,9 +15,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from shared.authz.policy import Role
+
 # The roles the API authorizes against, carried in the token's `cognito:groups` claim.
-GROUPS = ("hr_admin", "hr", "interviewer", "candidate", "finance", "auditor")
-DEPARTMENT_ATTRIBUTE = "department"
+# One group per role of shared/authz/policy.Role: the names the API's claims parser reads back.
+GROUPS = tuple(role.value for role in Role)
+DEPARTMENT_ATTRIBUTE = "department"  # custom:department (interviewers)
+CANDIDATE_ATTRIBUTE = "candidate_id"  # custom:candidate_id (candidates: whose record /v1/me shows)
 
 # Whole-API limits; the webhook route is unauthenticated, so it must not scale without bound.
 THROTTLE = apigwv2.ThrottleSettings(rate_limit=100, burst_limit=200)
@@ -56,7 +60,10 @@ class Api(Construct):
             standard_attributes=cognito.StandardAttributes(
                 email=cognito.StandardAttribute(required=True, mutable=True)
             ),
-            custom_attributes={DEPARTMENT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True)},
+            custom_attributes={
+                DEPARTMENT_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True),
+                CANDIDATE_ATTRIBUTE: cognito.StringAttribute(min_len=1, max_len=64, mutable=True),
+            },
             password_policy=cognito.PasswordPolicy(
                 min_length=12,
                 require_lowercase=True,
@@ -80,7 +87,7 @@ class Api(Construct):
             prevent_user_existence_errors=True,
             read_attributes=cognito.ClientAttributes()
             .with_standard_attributes(email=True, email_verified=True)
-            .with_custom_attributes(DEPARTMENT_ATTRIBUTE),
+            .with_custom_attributes(DEPARTMENT_ATTRIBUTE, CANDIDATE_ATTRIBUTE),
             # The department scopes what a user may see: only an admin may change it, never the user.
             write_attributes=cognito.ClientAttributes().with_standard_attributes(email=True),
             access_token_validity=Duration.hours(1),

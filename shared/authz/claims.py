@@ -23,7 +23,9 @@ def _groups(value: Any) -> list[str]:
 def principal_from_claims(claims: dict[str, Any] | None) -> Principal:
     if not claims or not claims.get("sub"):
         raise Unauthorized("a bearer token is required")
-    role_name = claims.get("role") or next(iter(_groups(claims.get("cognito:groups"))), None)
+    # exactly one hirelens group: a user in two would get whichever came first, so neither counts
+    groups = [g for g in _groups(claims.get("cognito:groups")) if g in {r.value for r in Role}]
+    role_name = claims.get("role") or (groups[0] if len(set(groups)) == 1 else None)
     try:
         role = Role(str(role_name))
     except ValueError:

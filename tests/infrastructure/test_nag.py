@@ -70,6 +70,12 @@ def accept_design_decisions(stack: Stack) -> None:
         "The importer reads and deletes uploaded import files only, never the rest of the evidence bucket.",
     )
     accept_channels_and_recovery(stack, arn)
+    retention = stack.get_logical_id(find(stack, "Functions/Retention").node.default_child)  # type: ignore[arg-type]
+    acknowledge(
+        find(stack, "Protection/SchedulerRole"),
+        f"IAM5[Resource::<{retention}.Arn>:*]",
+        "EventBridge Scheduler invokes the retention sweep (any version) and nothing else.",
+    )
     notifications = next(c for c in stack.node.children if c.node.id.startswith("BucketNotificationsHandler"))
     acknowledge(
         notifications,

@@ -48,6 +48,7 @@ CONSUMER_OF = {
 }
 # scheduled or invoked by operators, not queue consumers (tests/infrastructure/test_channels_recovery.py)
 PULLER, REDRIVE = "functions.ingest.puller.lambda_handler", "functions.ingest.redrive.lambda_handler"
+RETENTION = "functions.retention.handler.lambda_handler"
 WORKFLOW_REMINDERS = "functions.workflow.reminders.lambda_handler"
 GROUPS = {"hr_admin", "hr", "interviewer", "candidate", "finance", "auditor"}
 
@@ -310,6 +311,7 @@ def test_the_four_functions_run_python_3_12_on_arm64_with_tracing(resources: Res
         CONSUMER_OF["Media"],
         PULLER,
         REDRIVE,
+        RETENTION,
     }
     provided = [lid for lid in of_type(resources, "AWS::Lambda::Function") if lid.startswith(CDK_PROVIDED)]
     assert len(of_type(resources, "AWS::Lambda::Function")) == len(found) + len(provided) <= len(found) + 1
