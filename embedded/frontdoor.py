@@ -110,6 +110,20 @@ class FrontDoor:
                     self.wfile.write(body)
 
             do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _handle
+            do_TRACE = _handle  # the API answers 405 with the methods the path takes
+
+            def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+                if code != 501:  # malformed requests: http.server's own answer
+                    super().send_error(code, message, explain)
+                    return
+                # a method nobody implements: a problem answer like every other, not an HTML page
+                status, headers, body = _problem(405, "Method not allowed", "this method is not supported")
+                self.send_response(status)
+                for k, v in {**headers, "Allow": "GET, POST, PUT, PATCH, DELETE"}.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
 
         self.httpd = ThreadingHTTPServer((host, port), Handler)
         self.httpd.daemon_threads = True

@@ -39,6 +39,14 @@ class NotFound(HirelensError):
     status, title, type_slug = 404, "Not found", "not-found"
 
 
+class MethodNotAllowed(HirelensError):
+    status, title, type_slug = 405, "Method not allowed", "method-not-allowed"
+
+
+class UnsupportedMediaType(HirelensError):
+    status, title, type_slug = 415, "Unsupported media type", "unsupported-media-type"
+
+
 class Conflict(HirelensError):
     status, title, type_slug = 409, "Conflict", "conflict"
 

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.openapi.models import Server
 
 from functions.api import routes
+from functions.api.document import complete
 from shared.http.problems import install_problem_handlers
 from shared.webhooks.openapi import merge_into
 
@@ -37,7 +38,7 @@ def openapi_document() -> dict[str, Any]:
     for path in ("/v1/health", "/v1/openapi.json"):
         for op in doc.get("paths", {}).get(path, {}).values():
             op["security"] = []
-    return merge_into(doc)
+    return merge_into(complete(doc))
 
 
 @app.get(f"{API_PREFIX}/openapi.json", include_in_schema=True, summary="This document", tags=["meta"])

@@ -54,6 +54,7 @@ _PROBLEM_SCHEMA: dict[str, Any] = {
         }
     },
 }
+PROBLEM_RESPONSE = _PROBLEM_SCHEMA  # the content of every error answer (functions/api/document.py)
 _TITLES = {
     400: "Bad request",
     401: "Unauthorized",

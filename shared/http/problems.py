@@ -8,9 +8,12 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 
-from shared.errors import HirelensError
+from shared.errors import HirelensError, MethodNotAllowed, UnsupportedMediaType
 from shared.observability import logger
 
 PROBLEM = "application/problem+json"
@@ -51,8 +54,19 @@ def install_problem_handlers(app: ApiGatewayResolver) -> None:
         errors = [{"loc": list(e.get("loc", [])), "msg": str(e.get("msg", "invalid"))} for e in exc.errors()]
         return problem(422, "Unprocessable content", "the request is not valid", "validation", errors=errors)
 
+    @app.exception_handler(RequestUnsupportedContentType)
+    def _media_type(_: RequestUnsupportedContentType) -> Response:
+        return _domain(UnsupportedMediaType("the body must be application/json"))
+
     @app.not_found
     def _not_found(_: Exception) -> Response:
+        # a path that exists answers 405 for a method it does not take, with the ones it does
+        ev = app.current_event
+        routes = [*app._static_routes, *app._dynamic_routes]
+        allowed = sorted({r.method for r in routes if r.rule.match(ev.path)})
+        if allowed and ev.http_method.upper() not in allowed:
+            err = MethodNotAllowed("this resource does not take that method", headers={"Allow": ", ".join(allowed)})
+            return _domain(err)
         return problem(404, "Not found", "no such resource", "not-found")
 
     @app.exception_handler(Exception)

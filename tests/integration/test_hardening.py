@@ -200,3 +200,17 @@ def test_every_list_caps_its_page_at_200(aws):
     # and asking for more is refused, not silently served
     for path in ("/v1/candidates", "/v1/vendors", "/v1/ingest/quarantine", "/v1/jobs", "/v1/inbox"):
         assert api("GET", f"{path}?limit=201", "hr_admin").status == 422, path
+
+
+def test_a_method_a_path_does_not_take_is_405_with_allow(aws):
+    r = api("PUT", "/v1/health", None)
+    assert r.status == 405 and r.headers["allow"] == "GET"
+    r = api("POST", "/v1/candidates/c_x", "hr")
+    assert r.status == 405 and r.headers["allow"] == "DELETE, GET"
+    _check_headers(r.headers)
+    assert api("GET", "/v1/nowhere", "hr").status == 404
+
+
+def test_a_body_that_is_not_json_is_415(aws):
+    r = api("POST", "/v1/candidates/c_x/annotations", "hr", raw=b"text=x", headers={"content-type": "text/plain"})
+    assert r.status == 415 and r.headers["content-type"] == "application/problem+json"

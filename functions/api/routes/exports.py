@@ -24,7 +24,15 @@ router = Router()
     "filters), best match first. Up to 1 MiB the file is the answer; a larger one answers 303 with a link "
     "that expires within 5 minutes. Text cells starting with = + - @, tab or CR are prefixed with ' (CWE-1236).",
     responses={
-        200: {"description": "The file"},
+        200: {
+            "description": "The file",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                    "schema": {"type": "string", "format": "binary"}
+                },
+            },
+        },
         303: {"description": "Large export: Location is a short-lived download link"},
         **problems(400, 404, 422),
     },
