@@ -20,27 +20,34 @@ from shared.crypto.blind import BlindIndex
 from shared.crypto.encryptor import Encryptor
 from shared.crypto.keyring import BranchKeyring
 from shared.crypto.medialinks import MediaLinks
+from shared.notify.notifier import Notifier
+from shared.resources import IMPORT_QUEUE
 from shared.services.adjustments import ScoreAdjuster
 from shared.services.analysis import AnalysisViews
 from shared.services.annotations import Annotations
 from shared.services.consent import ConsentService
 from shared.services.erasure import CandidateEraser, ErasureGuard
-from shared.resources import IMPORT_QUEUE
 from shared.services.exports import Exporter
+from shared.services.feedback import FeedbackService
 from shared.services.imports import ImportService
+from shared.services.inbox import Inbox
 from shared.services.intake import QueuePort, WebhookIntake
 from shared.services.media import MediaCopier, MediaReader
 from shared.services.processing import ResultProcessor
 from shared.services.pull import PullPolicy, VendorPuller
 from shared.services.redrive import Redriver, work_queues
+from shared.services.reminders import Reminders, retention_expiry
 from shared.services.replay import QuarantineReplay
 from shared.services.retention import RetentionSweep
 from shared.services.scoring import ApplicationScorer, JobRescoreFanout
 from shared.services.selfview import SelfView
 from shared.services.views import CandidateViews
+from shared.services.workflow import ReviewWorkflow
 from shared.settings import Settings, get_settings
 from shared.storage.candidates import CandidateRepository
+from shared.storage.channels import ChannelRepository
 from shared.storage.company import CompanySettings
+from shared.storage.departments import DepartmentRepository
 from shared.storage.events import EventRepository
 from shared.storage.evidence import EvidenceStore
 from shared.storage.imports import ImportFileStore, ImportRepository
@@ -50,13 +57,6 @@ from shared.storage.pulls import PullRepository
 from shared.storage.quarantine import QuarantineRepository
 from shared.storage.secrets import SecretStore
 from shared.storage.vendors import VendorRepository
-from shared.notify.notifier import Notifier
-from shared.services.feedback import FeedbackService
-from shared.services.inbox import Inbox
-from shared.services.reminders import Reminders, retention_expiry
-from shared.services.workflow import ReviewWorkflow
-from shared.storage.channels import ChannelRepository
-from shared.storage.departments import DepartmentRepository
 
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 5}, connect_timeout=3, read_timeout=10)
 
