@@ -191,7 +191,7 @@ class Services:
 
     @cached_property
     def exporter(self) -> Exporter:
-        return Exporter(self.views, self.jobs, self.evidence, self.table)
+        return Exporter(self.views, self.jobs, self.evidence, self.table, audit=self.audit)
 
     @cached_property
     def audit(self) -> AuditTrail:

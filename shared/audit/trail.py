@@ -14,7 +14,7 @@ Action names in use (append with `services().audit.append(cid, <action>, actor=(
 - `annotation.added`                          POST /v1/candidates/{id}/annotations
 - `consent.changed`                           PUT /v1/candidates/{id}/consent (before/after flags)
 - `decision.<action>`                         POST /v1/candidates/{id}/decisions (before/after status, note)
-- `feedback.added`                            POST /v1/candidates/{id}/feedback
+- `feedback.recorded`                         POST /v1/candidates/{id}/feedback
 - `export.included`                           the candidate was in an export (target: the export id)
 - `candidate.erased`                          erasure (request or retention): the tombstone, no personal data
 """

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from shared.audit.trail import AuditTrail
 from shared.authz.policy import Action, Principal, authorize
 from shared.errors import Unprocessable
 from shared.models.domain import Job
@@ -79,8 +80,10 @@ class Exporter:
         url_ttl_s: int = URL_TTL_S,
         max_rows: int = MAX_ROWS,
         clock: Callable[[], float] = time.time,
+        audit: AuditTrail | None = None,
     ) -> None:
         self.views, self.jobs, self.evidence, self._table = views, jobs, evidence, table
+        self.audit = audit  # every candidate in an export gets an `export.included` entry
         self.inline_max_bytes, self.url_ttl_s, self.max_rows, self.clock = inline_max_bytes, url_ttl_s, max_rows, clock
 
     def export(
@@ -100,15 +103,30 @@ class Exporter:
         data = to_csv(header, rows) if fmt == "csv" else to_xlsx(header, rows, title=job_id)
         stamp = iso(self.clock())[:10]
         filename = f"hirelens-{_SAFE_NAME.sub('_', job_id)[:60]}-{stamp}.{fmt}"
+        export_id = uuid.uuid4().hex
+        self._audit(principal, export_id, job_id, fmt, [i["candidate_id"] for i in items])
         if len(data) <= self.inline_max_bytes:
             return ExportFile(filename, CONTENT_TYPES[fmt], len(rows), body=data, size=len(data))
-        export_id = uuid.uuid4().hex
         key = f"{EXPORT_PREFIX}{export_id}.{fmt}"
         self.evidence.put(key, data, CONTENT_TYPES[fmt])
         self._link_candidates(export_id, key, [i["candidate_id"] for i in items])
         ttl = min(self.url_ttl_s, 900)
         url = self.evidence.presign_get(key, ttl, filename)
         return ExportFile(filename, CONTENT_TYPES[fmt], len(rows), url=url, expires_in_s=ttl, size=len(data))
+
+    def _audit(self, principal: Principal, export_id: str, job_id: str, fmt: str, cids: list[str]) -> None:
+        """Who took whose data out of the system, on each candidate's trail (before the file leaves)."""
+        if self.audit is None:
+            return
+        for cid in dict.fromkeys(cids):
+            self.audit.append(
+                cid,
+                "export.included",
+                actor=(principal.sub, principal.role.value),
+                target=export_id,
+                after={"job_id": job_id, "format": fmt, "rows": len(cids)},
+                sealed=False,  # ids and counts: nothing about the person
+            )
 
     def _items(
         self, principal: Principal, job_id: str, mins: dict[str, float], recommendation: str | None, status: str | None

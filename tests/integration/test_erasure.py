@@ -208,3 +208,23 @@ def test_erasure_is_hr_admin_only(aws):
         assert api("DELETE", f"/v1/candidates/{cid}", role, department="risk").status == 403
     assert api("DELETE", f"/v1/candidates/{cid}", "candidate", candidate_id=cid).status == 403
     assert api("GET", f"/v1/candidates/{cid}", "hr").status == 200
+
+
+def test_an_export_file_with_the_candidate_in_it_is_erased_with_them(aws):
+    # Given two candidates exported to a stored file (large exports go to S3 behind a link)
+    v = vendor(aws)
+    cid = ingest(aws, v, "R-x1", "C-x1", "JOB-X", {"communication": 70}, name=NAME)
+    other = ingest(aws, v, "R-x2", "C-x2", "JOB-X", {"communication": 60}, name="李四")
+    aws.exporter.inline_max_bytes = 10
+    r = api("GET", "/v1/exports?job_id=JOB-X&format=csv", "hr")
+    assert r.status == 303
+    (obj,) = aws.s3.list_objects_v2(Bucket=aws.settings.evidence_bucket, Prefix="exports/")["Contents"]
+    # and the export is on both candidates' audit trails
+    for c in (cid, other):
+        entries = [e for e in aws.audit.read(c)["entries"] if e["action"] == "export.included"]
+        assert len(entries) == 1 and entries[0]["actor"] == "test-hr" and entries[0]["after"]["job_id"] == "JOB-X"
+    # When one of them is erased
+    assert api("DELETE", f"/v1/candidates/{cid}", "hr_admin").status == 204
+    # Then the file that held their name is gone, every version of it
+    versions = aws.s3.list_object_versions(Bucket=aws.settings.evidence_bucket, Prefix=obj["Key"])
+    assert not versions.get("Versions")
