@@ -79,6 +79,9 @@ class Settings(BaseModel):
     # a chunk stops at this many rows, or when the function has less than reserve_ms left
     import_chunk_rows: int = 5000
     import_reserve_ms: int = 10_000
+    # rows stored at once by one importer invocation (each row is a dozen DynamoDB round trips);
+    # the CDK stack sets 8, moto cannot take concurrent transactions (it deep-copies whole tables)
+    import_workers: int = Field(default=1, ge=1, le=32)
     import_max_errors: int = 1000
     import_status_ttl_s: int = 30 * 24 * 3600
 

@@ -432,7 +432,8 @@ class Services:
             files=self.import_files,
             vendors=self.vendors,
             queue=self.import_queue,
-            sink=self.processor,
+            sink_factory=lambda: services().processor,  # per worker thread, like every port here
+            workers=s.import_workers,
             max_bytes=s.import_max_bytes,
             chunk_rows=s.import_chunk_rows,
             reserve_ms=s.import_reserve_ms,

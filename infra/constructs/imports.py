@@ -25,6 +25,8 @@ from shared.resources import IMPORT_QUEUE, IMPORTS_PREFIX
 IMPORTER_HANDLER = "functions.ingest.importer.lambda_handler"
 # A chunk stops `import_reserve_ms` before this; the import queue's visibility timeout is 6x it.
 IMPORTER_TIMEOUT = Duration.seconds(120)
+# Rows stored at once per invocation: each row is a dozen DynamoDB round trips of a few ms.
+IMPORT_WORKERS = 8
 # An upload is deleted once read; one never processed (its messages in the DLQ) goes after this.
 UPLOAD_EXPIRY = Duration.days(2)
 
@@ -54,6 +56,7 @@ class BatchImport(Construct):
             memory_size=1024,
         )
         fn = self.function
+        fn.add_environment("HIRELENS_IMPORT_WORKERS", str(IMPORT_WORKERS))
         # rows become results through the same processor as webhooks
         table.grant_read_write_data(fn)
         keys_table.grant_read_write_data(fn)

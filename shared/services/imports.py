@@ -20,8 +20,10 @@ import hashlib
 import tempfile
 import time
 import uuid
+from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
@@ -56,6 +58,36 @@ class ResultSink(Protocol):
     def apply(self, r: CanonicalResult, *, event_ref: str, received_at: str, source: str = ...) -> str: ...
 
 
+@dataclass
+class _Tally:
+    """One chunk's counts and the row errors it may still keep (`room`)."""
+
+    room: int
+    rows: int = 0
+    imported: int = 0
+    rejected: int = 0
+    unchanged: int = 0
+    dropped: int = 0
+    errors: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, row_errors: list[RowError] | None) -> None:
+        if row_errors:
+            self.rejected += 1
+            kept = [e.to_dict() for e in row_errors[: self.room]]
+            self.errors += kept
+            self.room -= len(kept)
+            self.dropped += len(row_errors) - len(kept)
+        else:
+            self.imported += 1
+            self.unchanged += row_errors is None
+
+
+def _done(value: list[RowError]) -> Future[list[RowError] | None]:
+    future: Future[list[RowError] | None] = Future()
+    future.set_result(value)
+    return future
+
+
 def row_ref(import_id: str, row: int) -> str:
     return hashlib.sha256(f"import\0{import_id}\0{row}".encode()).hexdigest()[:32]
 
@@ -86,7 +118,8 @@ class ImportService:
         files: ImportFileStore,
         vendors: VendorRepository,
         queue: QueuePort,
-        sink: ResultSink,
+        sink_factory: Callable[[], ResultSink],
+        workers: int = 8,
         taxonomy: Taxonomy | None = None,
         max_bytes: int = 100 * 1024 * 1024,
         chunk_rows: int = 5000,
@@ -98,7 +131,11 @@ class ImportService:
         workdir: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.imports, self.files, self.vendors, self.queue, self.sink = imports, files, vendors, queue, sink
+        self.imports, self.files, self.vendors, self.queue = imports, files, vendors, queue
+        # called on the worker thread that stores a row: each worker has its own clients
+        self.sink_factory = sink_factory
+        self.workers = max(1, workers)
+        self._executor: ThreadPoolExecutor | None = None
         self.taxonomy = taxonomy or default_taxonomy()
         self.max_bytes, self.chunk_rows, self.reserve_ms = max_bytes, chunk_rows, reserve_ms
         self.max_errors, self.upload_ttl_s, self.status_ttl_s = max_errors, upload_ttl_s, status_ttl_s
@@ -228,34 +265,34 @@ class ImportService:
         scan = Scan(**item["scan"])
         layout, _ = layout_from_header(scan.header, self.taxonomy)
         assert layout is not None  # checked when the import started
+        tally = _Tally(room=max(0, self.max_errors - len(item.get("errors", []))))
         cursor, done = dict(item["cursor"]), True
-        imported = rejected = unchanged = rows = 0
-        errors: list[dict[str, Any]] = []
-        room = max(0, self.max_errors - len(item.get("errors", [])))
-        dropped = 0
         received_at = item.get("created_at") or self._now()
         tz = parse_offset(item.get("utc_offset", "+00:00"))
-        for record in self._records(item, scan):
-            if record.blank:
+        # Rows are checked here, in order, and stored by a few workers at once (each row is a
+        # dozen DynamoDB round trips); at most 2 x workers rows are in flight, so memory stays flat.
+        in_flight: deque[Future[list[RowError] | None]] = deque()
+        try:
+            for record in self._records(item, scan):
+                if not record.blank:
+                    if tally.rows >= self.chunk_rows or remaining_ms() < self.reserve_ms:
+                        done = False
+                        break
+                    checked = self._check_row(record, layout, item, tz)
+                    if isinstance(checked, list):
+                        in_flight.append(_done(checked))
+                    else:
+                        ref = row_ref(import_id, record.row)
+                        in_flight.append(self._pool().submit(self._store, record.row, checked, ref, received_at))
+                    tally.rows += 1
+                    while len(in_flight) > 2 * self.workers:
+                        tally.add(in_flight.popleft().result())
                 cursor = record.cursor
-                continue
-            if rows >= self.chunk_rows or remaining_ms() < self.reserve_ms:
-                done = False
-                break
-            row_errors = self._apply_row(record, layout, item, tz, received_at)
-            if row_errors:
-                rejected += 1
-                kept = [e.to_dict() for e in row_errors[:room]]
-                errors += kept
-                room -= len(kept)
-                dropped += len(row_errors) - len(kept)
-            elif row_errors is None:
-                unchanged += 1
-                imported += 1
-            else:
-                imported += 1
-            rows += 1
-            cursor = record.cursor
+        finally:
+            while in_flight:  # every row read is settled before anything is committed
+                tally.add(in_flight.popleft().result())
+        imported, rejected, unchanged, rows = tally.imported, tally.rejected, tally.unchanged, tally.rows
+        errors, dropped = tally.errors, tally.dropped
         committed = self.imports.commit(
             import_id,
             chunk=chunk,
@@ -281,13 +318,12 @@ class ImportService:
             self._continue(import_id, chunk + 1)
 
     # -- rows ---------------------------------------------------------------------------------
-    def _apply_row(
-        self, record: Record, layout: Layout, item: dict[str, Any], tz: Any, received_at: str
-    ) -> list[RowError] | None:
-        """[] when applied, None when already stored at this revision or newer, else the row's errors."""
+    def _check_row(
+        self, record: Record, layout: Layout, item: dict[str, Any], tz: Any
+    ) -> CanonicalResult | list[RowError]:
         if record.cells is None:
             return [RowError(record.row, "row", record.error or "the row cannot be read")]
-        result = to_result(
+        return to_result(
             record.row,
             record.cells,
             layout,
@@ -296,21 +332,26 @@ class ImportService:
             tz=tz,
             extra={"import_id": item["import_id"]},
         )
-        if isinstance(result, list):
-            return result
+
+    def _store(self, row: int, result: CanonicalResult, ref: str, received_at: str) -> list[RowError] | None:
+        """[] when applied, None when already stored at this revision or newer, else why not."""
         try:
-            outcome = self.sink.apply(
-                result, event_ref=row_ref(item["import_id"], record.row), received_at=received_at, source="import"
-            )
+            outcome = self.sink_factory().apply(result, event_ref=ref, received_at=received_at, source="import")
         except ValueError as exc:  # the data, not the infrastructure: this row only
-            return [RowError(record.row, "row", str(exc) or "the row could not be applied")]
+            return [RowError(row, "row", str(exc) or "the row could not be applied")]
         if outcome == "applied":
             return []
         if outcome == "stale":
             return None
         if outcome == "dropped":
-            return [RowError(record.row, "row", "not imported: the candidate was erased after the upload")]
-        return [RowError(record.row, "row", f"not imported ({outcome})")]
+            return [RowError(row, "row", "not imported: the candidate was erased after the upload")]
+        return [RowError(row, "row", f"not imported ({outcome})")]
+
+    def _pool(self) -> ThreadPoolExecutor:
+        """Kept for the life of the container, so each worker keeps its clients and caches."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="import-row")
+        return self._executor
 
     # -- files --------------------------------------------------------------------------------
     def _source(self, item: dict[str, Any], size: int) -> CsvSource | XlsxSource:

@@ -193,3 +193,41 @@ def test_imports_are_for_hr_and_hr_admin_only(http: httpx.Client) -> None:
     unknown = http.post("/v1/imports", json={**body, "vendor": "no-such-vendor"}, headers=hr())
     assert unknown.status_code == 422
     assert unknown.json()["errors"] == [{"loc": ["body", "vendor"], "msg": "no vendor with this name"}]
+
+
+def test_xlsx_import_over_http(http: httpx.Client) -> None:
+    from openpyxl import Workbook
+
+    # Given an XLSX export with one good row and one whose score is off its scale
+    vendor, _ = new_vendor(http, "generic")
+    job = unique("JOB-")
+    wb = Workbook()
+    ws = wb.active
+    header = ["result_id", "revision", "candidate_external_id", "job_external_id", "completed_at"]
+    ws.append([*header, "scale_min", "scale_max", "问题解决"])
+    ws.append([unique("X-"), 1, unique("C-"), job, "2026-11-20T08:20:00Z", 0, 10, 7.5])
+    ws.append([unique("X-"), 1, unique("C-"), job, "2026-11-20T08:20:00Z", 0, 10, 12])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = http.post("/v1/imports", json={"vendor": vendor, "format": "xlsx", "filename": "导出.xlsx"}, headers=hr())
+    assert r.status_code == 201, r.text
+    created = r.json()
+    put = httpx.put(created["upload_url"], content=buf.getvalue(), headers=created["upload_headers"], timeout=30)
+    assert put.status_code == 200
+    # Then it is processed like a CSV
+
+    def finished() -> dict[str, Any] | None:
+        s = http.get(f"/v1/imports/{created['import_id']}", headers=hr()).json()
+        return s if s["status"] in ("done", "failed") else None
+
+    status = wait_until(finished, timeout=60)
+    assert status and (status["status"], status["rows_imported"], status["rows_rejected"]) == ("done", 1, 1)
+    (error,) = status["errors"]
+    assert (error["row"], error["field"]) == (3, "问题解决") and "scale" in error["message"]
+
+    def scored() -> list[dict[str, Any]] | None:
+        items = http.get("/v1/candidates", params={"job_id": job}, headers=hr()).json()["items"]
+        return items if items and items[0]["scores"] else None
+
+    items = wait_until(scored)
+    assert items and items[0]["scores"] == {"problem_solving": 75}

@@ -163,3 +163,9 @@ def test_uploads_left_unprocessed_expire(resources: Resources) -> None:
     assert rules[0]["Status"] == "Enabled"
     assert rules[0]["ExpirationInDays"] <= 7
     assert rules[0]["NoncurrentVersionExpiration"]["NoncurrentDays"] <= 7
+
+
+def test_importer_stores_rows_with_several_workers_in_aws(resources: Resources) -> None:
+    _, fn = importer(resources)
+    assert int(fn["Environment"]["Variables"]["HIRELENS_IMPORT_WORKERS"]) > 1
+    assert fn["MemorySize"] >= 1024

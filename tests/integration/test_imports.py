@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -150,20 +151,27 @@ def build_csv(n: int, *, broken_every: int = 0, encoding: str = "utf-8", bom: bo
 
 
 class FakeSink:
-    """ResultProcessor.apply's contract without DynamoDB: highest revision per vendor result wins."""
+    """ResultProcessor.apply's contract without DynamoDB: highest revision per vendor result wins.
+    Called from the importer's worker threads at once, like the real processor."""
 
     def __init__(self) -> None:
         self.stored: dict[tuple[str, str], int] = {}
         self.applied = 0
+        self._lock = threading.Lock()
 
     def apply(self, r: CanonicalResult, *, event_ref: str, received_at: str, source: str = "webhook") -> str:
         assert source == "import" and r.candidate is not None and r.job is not None
         key = (r.vendor, r.vendor_result_id)
-        if self.stored.get(key, -1) >= r.revision:
-            return "stale"
-        self.stored[key] = r.revision
-        self.applied += 1
+        with self._lock:
+            if self.stored.get(key, -1) >= r.revision:
+                return "stale"
+            self.stored[key] = r.revision
+            self.applied += 1
         return "applied"
+
+
+def use_sink(svc: Any, sink: Any) -> None:
+    svc.importer.sink_factory = lambda: sink
 
 
 def status(svc: Any, import_id: str) -> dict[str, Any]:
@@ -183,11 +191,12 @@ def drain_test_event(svc: Any) -> None:
 
 
 def test_fifty_thousand_rows_in_chunks_with_broken_rows(aws: Any) -> None:
-    # Given a 50,000-row CSV, every 97th row broken, and chunks of 6,000 rows
+    # Given a 50,000-row CSV, every 97th row broken, chunks of 6,000 rows stored by 8 workers
     svc = aws
     sink = FakeSink()
-    svc.importer.sink = sink
+    use_sink(svc, sink)
     svc.importer.chunk_rows = 6000
+    svc.importer.workers = 8
     name = vendor(svc)
     data, expected = build_csv(50_000, broken_every=97)
     assert len(expected["bad"]) == 515
@@ -214,8 +223,9 @@ def test_fifty_thousand_rows_in_chunks_with_broken_rows(aws: Any) -> None:
 
 def test_error_list_is_capped_but_counts_stay_exact(aws: Any) -> None:
     svc = aws
-    svc.importer.sink = FakeSink()
+    use_sink(svc, FakeSink())
     svc.importer.max_errors = 50
+    svc.importer.workers = 4  # rows settle out of order; the errors are still kept in row order
     data, expected = build_csv(400, broken_every=2)
     import_id = upload(svc, vendor(svc), data)
     drain(svc)
@@ -227,7 +237,7 @@ def test_error_list_is_capped_but_counts_stay_exact(aws: Any) -> None:
 def test_a_chunk_stops_before_the_time_limit_and_continues(aws: Any) -> None:
     # Given a function that always looks close to its time limit after 25 rows
     svc = aws
-    svc.importer.sink = FakeSink()
+    use_sink(svc, FakeSink())
     calls = {"n": 0}
 
     def remaining() -> int:
@@ -246,7 +256,7 @@ def test_a_duplicate_delivery_never_counts_twice(aws: Any) -> None:
     # Given an import whose upload event and a continuation are each delivered twice
     svc = aws
     sink = FakeSink()
-    svc.importer.sink = sink
+    use_sink(svc, sink)
     svc.importer.chunk_rows = 30
     data, _ = build_csv(100, broken_every=10)
     import_id = upload(svc, vendor(svc), data)
@@ -265,7 +275,7 @@ def test_a_duplicate_delivery_never_counts_twice(aws: Any) -> None:
 def test_a_lost_continuation_is_sent_again_when_the_chunk_is_redelivered(aws: Any) -> None:
     # Given chunk 0 committed but its continuation message lost
     svc = aws
-    svc.importer.sink = FakeSink()
+    use_sink(svc, FakeSink())
     svc.importer.chunk_rows = 40
     data, _ = build_csv(100)
     import_id = upload(svc, vendor(svc), data)
@@ -291,7 +301,7 @@ def test_retries_exhausted_fail_the_import_and_a_redrive_resumes_it(aws: Any, mo
     # Given a sink that fails (the infrastructure, not the data)
     svc = aws
     sink = FakeSink()
-    svc.importer.sink = sink
+    use_sink(svc, sink)
     svc.importer.chunk_rows = 20
     data, _ = build_csv(50)
     import_id = upload(svc, vendor(svc), data)
@@ -321,7 +331,7 @@ def test_retries_exhausted_fail_the_import_and_a_redrive_resumes_it(aws: Any, mo
     assert s["status"] == "failed" and s["rows_imported"] == 20
     # When the message is redriven once the cause is gone
     monkeypatch.undo()
-    svc.importer.sink = sink
+    use_sink(svc, sink)
     svc.sqs.delete_message(QueueUrl=url, ReceiptHandle=msg["ReceiptHandle"])
     svc.sqs.send_message(QueueUrl=url, MessageBody=msg["Body"])
     drain(svc)
@@ -341,15 +351,15 @@ def results_in_table(svc: Any, vendor_name: str) -> list[dict[str, Any]]:
 
 
 def test_real_import_stores_encrypted_results_and_reimport_creates_nothing(aws: Any) -> None:
-    # Given a 60-row file with 6 broken rows
+    # Given a 40-row file with 4 broken rows
     svc = aws
-    svc.importer.chunk_rows = 25
+    svc.importer.chunk_rows = 15
     name = vendor(svc)
-    data, expected = build_csv(60, broken_every=10)
+    data, expected = build_csv(40, broken_every=10)
     import_id = upload(svc, name, data)
     drain(svc)
     s = status(svc, import_id)
-    assert (s["status"], s["rows_total"], s["rows_imported"], s["rows_rejected"]) == ("done", 60, 54, 6)
+    assert (s["status"], s["rows_total"], s["rows_imported"], s["rows_rejected"]) == ("done", 40, 36, 4)
     # Then each good row is a result in its candidate's profile, with scores normalised
     stored = results_in_table(svc, name)
     assert sorted(r["vendor_result_id"] for r in stored) == sorted(expected["good"])
@@ -369,9 +379,9 @@ def test_real_import_stores_encrypted_results_and_reimport_creates_nothing(aws: 
     drain(svc)
     s2 = status(svc, again)
     # Then nothing new exists
-    assert (s2["rows_imported"], s2["rows_unchanged"], s2["rows_rejected"]) == (54, 54, 6)
+    assert (s2["rows_imported"], s2["rows_unchanged"], s2["rows_rejected"]) == (36, 36, 4)
     stored_again = results_in_table(svc, name)
-    assert len(stored_again) == 54 and {r["candidate_id"] for r in stored_again} == candidates
+    assert len(stored_again) == 36 and {r["candidate_id"] for r in stored_again} == candidates
     assert all(r["revision"] == 1 for r in stored_again)
 
 
@@ -510,7 +520,7 @@ def test_objects_that_are_not_an_import_upload_are_ignored(aws: Any) -> None:
 
 def test_an_upload_event_for_an_import_already_running_is_ignored(aws: Any) -> None:
     svc = aws
-    svc.importer.sink = FakeSink()
+    use_sink(svc, FakeSink())
     data, _ = build_csv(10)
     name = vendor(svc)
     import_id = upload(svc, name, data)
@@ -539,7 +549,7 @@ def test_import_for_an_unregistered_vendor_is_refused(aws: Any) -> None:
 
 def test_status_item_keeps_no_personal_data(aws: Any) -> None:
     svc = aws
-    svc.importer.sink = FakeSink()
+    use_sink(svc, FakeSink())
     data, _ = build_csv(20, broken_every=4)
     import_id = upload(svc, vendor(svc), data)
     drain(svc)
