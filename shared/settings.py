@@ -75,6 +75,7 @@ class Settings(BaseModel):
     # batch import (docs/imports.md): the queue S3 notifies and the importer continues itself on
     import_queue_url: str = ""
     import_max_bytes: int = 100 * 1024 * 1024
+    import_max_rows: int = 500_000
     import_upload_ttl_s: int = Field(default=900, le=3600)
     # a chunk stops at this many rows, or when the function has less than reserve_ms left
     import_chunk_rows: int = 5000

@@ -435,6 +435,7 @@ class Services:
             sink_factory=lambda: services().processor,  # per worker thread, like every port here
             workers=s.import_workers,
             max_bytes=s.import_max_bytes,
+            max_rows=s.import_max_rows,
             chunk_rows=s.import_chunk_rows,
             reserve_ms=s.import_reserve_ms,
             max_errors=s.import_max_errors,

@@ -26,6 +26,7 @@ DELIMITERS = (b",", b";", b"\t")
 # One record (row) may hold at most this many bytes: an unterminated quote must not swallow the file.
 MAX_RECORD_BYTES = 256 * 1024
 WHITESPACE = " \t\r\n"
+MAX_ROWS = 500_000  # a file longer than this is refused whole, before any row is stored
 
 
 class FileUnreadable(Exception):
@@ -60,6 +61,16 @@ class Scan:
     cursor: dict[str, int]  # where the first data row starts
     encoding: str = ""
     delimiter: str = ""
+
+
+def _count(counted: Iterable[bool], max_rows: int) -> int:
+    """How many are true; stops reading (and refuses the file) past `max_rows`."""
+    total = 0
+    for yes in counted:
+        total += yes
+        if total > max_rows:
+            raise FileUnreadable(f"the file has more than {max_rows} rows")
+    return total
 
 
 # -- CSV ------------------------------------------------------------------------------------
@@ -198,7 +209,7 @@ class CsvSource:
     def __init__(self, open_at: Any) -> None:
         self._open_at = open_at
 
-    def scan(self) -> Scan:
+    def scan(self, max_rows: int = MAX_ROWS) -> Scan:
         """One streamed pass: BOM, encoding (UTF-8, else GB18030), delimiter, header and row count."""
         chunks = iter(self._open_at(0))
         head = bytearray()
@@ -225,7 +236,9 @@ class CsvSource:
             raise FileUnreadable("the file is empty or its first row is not a header")
         header_raw, cursor, _ = header_record
         assert header_raw is not None  # checked above
-        total = sum(1 for raw, _, error in records if error is not None or not _blank_bytes(raw or b"", delim))
+        total = _count(
+            (error is not None or not _blank_bytes(raw or b"", delim) for raw, _, error in records), max_rows
+        )
         if not check.encoding:
             raise FileUnreadable("the file is neither UTF-8 nor GB18030 text")
         try:
@@ -284,13 +297,13 @@ class XlsxSource:
         finally:
             wb.close()
 
-    def scan(self) -> Scan:
+    def scan(self, max_rows: int = MAX_ROWS) -> Scan:
         rows = self._rows(1)
         first = next(rows, None)
         if first is None or all(v is None or str(v).strip() == "" for v in first[1]):
             raise FileUnreadable("the file is empty or its first row is not a header")
         header = tuple("" if v is None else str(v) for v in first[1])
-        total = sum(1 for _, values in rows if not Record(0, values, None, {}).blank)
+        total = _count((not Record(0, values, None, {}).blank for _, values in rows), max_rows)
         return Scan(header=header, rows_total=total, cursor={"row": 2})
 
     def records(self, cursor: dict[str, int]) -> Iterator[Record]:

@@ -39,6 +39,9 @@ FIXED = (
     "scale_max",
 )
 REQUIRED = ("result_id", "revision", "job_external_id", "completed_at", "scale_min", "scale_max")
+# bounds on what the status item keeps about the header (DynamoDB items are at most 400 KB)
+MAX_COLUMNS = 300
+MAX_HEADER_CHARS = 100
 _SEPARATORS = re.compile(r"[\s\-]+")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -50,7 +53,7 @@ class RowError:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field[:100], "message": self.message[:300]}
+        return {"row": self.row, "field": self.field[:MAX_HEADER_CHARS], "message": self.message[:200]}
 
 
 @dataclass(frozen=True)
@@ -76,10 +79,15 @@ def layout_from_header(header: tuple[str, ...] | list[str], taxonomy: Taxonomy) 
     comps: list[Column] = []
     seen: set[str] = set()
     errors: list[RowError] = []
+    if len(header) > MAX_COLUMNS:
+        return None, [RowError(1, "header", f"more than {MAX_COLUMNS} columns")]
     for i, raw in enumerate(header):
         text = str(raw or "").strip().lstrip("\ufeff").strip()
         if not text:
             continue  # an unnamed column (often a trailing delimiter) carries nothing
+        if len(text) > MAX_HEADER_CHARS:
+            errors.append(RowError(1, text[:MAX_HEADER_CHARS], "the column name is too long"))
+            continue
         name = _norm(text)
         if name in FIXED:
             key = name

@@ -20,6 +20,7 @@ import hashlib
 import tempfile
 import time
 import uuid
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -122,6 +123,7 @@ class ImportService:
         workers: int = 8,
         taxonomy: Taxonomy | None = None,
         max_bytes: int = 100 * 1024 * 1024,
+        max_rows: int = 500_000,
         chunk_rows: int = 5000,
         reserve_ms: int = 10_000,
         max_errors: int = 1000,
@@ -137,7 +139,7 @@ class ImportService:
         self.workers = max(1, workers)
         self._executor: ThreadPoolExecutor | None = None
         self.taxonomy = taxonomy or default_taxonomy()
-        self.max_bytes, self.chunk_rows, self.reserve_ms = max_bytes, chunk_rows, reserve_ms
+        self.max_bytes, self.max_rows, self.chunk_rows, self.reserve_ms = max_bytes, max_rows, chunk_rows, reserve_ms
         self.max_errors, self.upload_ttl_s, self.status_ttl_s = max_errors, upload_ttl_s, status_ttl_s
         self.max_receive_count = max_receive_count
         self.workdir = workdir or Path(tempfile.gettempdir()) / "hirelens-imports"
@@ -232,7 +234,7 @@ class ImportService:
             self._fail(item, [RowError(0, "file", f"the file is larger than {self.max_bytes} bytes")], "too_large")
             return
         try:
-            scan = self._source(item, size).scan()
+            scan = self._source(item, size).scan(self.max_rows)
             layout, header_errors = layout_from_header(scan.header, self.taxonomy)
         except FileUnreadable as exc:
             self._fail(item, [RowError(0, "file", str(exc))], "unreadable")
@@ -351,6 +353,7 @@ class ImportService:
         """Kept for the life of the container, so each worker keeps its clients and caches."""
         if self._executor is None:
             self._executor = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="import-row")
+            weakref.finalize(self, self._executor.shutdown, wait=False)
         return self._executor
 
     # -- files --------------------------------------------------------------------------------

@@ -280,3 +280,19 @@ def test_error_messages_do_not_repeat_personal_values() -> None:
 def test_short_rows_read_missing_cells_as_empty() -> None:
     errors = convert(row()[:5])
     assert {e.field for e in errors} == {"job_external_id", "completed_at", "scale_min", "scale_max", "competencies"}
+
+
+def test_a_file_over_the_row_limit_is_refused_before_anything_is_stored(tmp_path: Path) -> None:
+    data = b"a,b\n" + b"1,2\n" * 11
+    assert source(data).scan(max_rows=11).rows_total == 11
+    with pytest.raises(FileUnreadable, match="more than 10 rows"):
+        source(data).scan(max_rows=10)
+    with pytest.raises(FileUnreadable, match="more than 2 rows"):
+        XlsxSource(xlsx(tmp_path, [["a"], [1], [2], [3]])).scan(max_rows=2)
+
+
+def test_a_header_too_wide_or_too_long_fails_the_file() -> None:
+    layout, errors = layout_from_header([*HEADER, *(f"c{i}" for i in range(400))], TAX)
+    assert layout is None and errors[0].message == "more than 300 columns"
+    layout, errors = layout_from_header([*HEADER, "x" * 5000], TAX)
+    assert layout is None and errors[0].message == "the column name is too long" and len(errors[0].field) == 100
