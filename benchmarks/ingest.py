@@ -80,6 +80,7 @@ from shared.storage.candidates import result_id_for  # noqa: E402
 from shared.webhooks.signature import signed_headers  # noqa: E402
 
 JOB = "BENCH-JOB"
+QUEUE_FILL = 50
 
 
 def dynamodb_costs_like_dynamodb() -> None:
@@ -221,7 +222,9 @@ def baseline(n: int, kms_key_id: str, concurrency: int) -> dict[str, float]:
     s3, sqs, ddb = session.client("s3"), session.client("sqs"), session.client("dynamodb")
     name = f"bench-baseline-{uuid.uuid4().hex[:8]}"
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": os.environ["AWS_REGION"]})
-    queue = sqs.create_queue(QueueName=name)["QueueUrl"]
+    # hirelens' consumer keeps its queue short; moto slows down as a queue fills, so the
+    # baseline spreads its messages over queues of at most QUEUE_FILL
+    queues = [sqs.create_queue(QueueName=f"{name}-{q}")["QueueUrl"] for q in range(n // QUEUE_FILL + 1)]
     ddb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -242,7 +245,7 @@ def baseline(n: int, kms_key_id: str, concurrency: int) -> dict[str, float]:
             SSEKMSKeyId=kms_key_id,
             BucketKeyEnabled=True,
         )
-        sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"s3_key": key}))
+        sqs.send_message(QueueUrl=queues[i // QUEUE_FILL], MessageBody=json.dumps({"s3_key": key}))
         ddb.put_item(TableName=name, Item={"pk": {"S": f"R-{i}"}, "s3_key": {"S": key}, "score": {"N": str(i)}})
         latencies.append(time.perf_counter() - t)
 
@@ -254,7 +257,8 @@ def baseline(n: int, kms_key_id: str, concurrency: int) -> dict[str, float]:
     total = time.perf_counter() - started
     with _lock:
         requests = sum(c for (who, _), c in _counts.items() if who == "baseline") - before
-    sqs.delete_queue(QueueUrl=queue)  # a full queue slows moto down for what follows
+    for queue in queues:
+        sqs.delete_queue(QueueUrl=queue)
     return {
         "per_s": n / total,
         "p50": pct(latencies, 50),
