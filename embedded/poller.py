@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from embedded.gate import GATE
 from embedded.runtime import LocalFunction
 from shared.observability import logger
 
@@ -78,7 +79,8 @@ class QueuePoller:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                self.poll_once()
+                with GATE.work():  # held back while an in-process test runs (embedded/gate.py)
+                    self.poll_once()
             except Exception:
                 logger.exception("poller error", extra={"function": self.function.name})
                 self._stop.wait(1)

@@ -22,7 +22,20 @@ os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Any]:
+def _background_held() -> Iterator[None]:
+    """A session stack's pollers and timers wait while an in-process test runs: mock_aws patches
+    every thread, so they would reach the test's AWS (embedded/gate.py). Set up before, and torn
+    down after, `monkeypatch`: the stack's threads see its own settings again when they resume."""
+    from embedded.gate import GATE
+    from shared import wiring
+
+    with GATE.closed():
+        yield
+        wiring.reset()
+
+
+@pytest.fixture
+def aws(_background_held: None, monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[Any]:
     import boto3
     from moto import mock_aws
 
