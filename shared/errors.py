@@ -67,6 +67,10 @@ class PreconditionRequired(HirelensError):
     status, title, type_slug = 428, "Precondition required", "precondition-required"
 
 
+class ServiceUnavailable(HirelensError):
+    status, title, type_slug = 503, "Service unavailable", "unavailable"
+
+
 class StaleRevision(Exception):
     """An event carries a revision older than (or equal to) the one stored: nothing to apply."""
 

@@ -12,10 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from shared.crypto.encryptor import Encryptor, event_subject
-from shared.errors import NotFound, PayloadTooLarge, Unauthorized, Unprocessable
+from shared.errors import NotFound, PayloadTooLarge, ServiceUnavailable, Unauthorized, Unprocessable
 from shared.observability import logger
 from shared.resources import QUARANTINE_PREFIX, RAW_PREFIX
-from shared.storage.events import EventRepository
+from shared.storage.events import Claim, EventRepository
 from shared.storage.evidence import EvidenceStore
 from shared.storage.quarantine import QuarantineRepository
 from shared.storage.vendors import VendorRepository
@@ -62,7 +62,10 @@ class WebhookIntake:
         max_bytes: int,
         tolerance_s: int,
         clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        settle_s: float = 3.0,
     ) -> None:
+        self.sleep, self.settle_s = sleep, settle_s
         self.vendors, self.events, self.quarantine = vendors, events, quarantine
         self.evidence, self.encryptor, self.queue = evidence, encryptor, queue
         self.max_bytes, self.tolerance_s, self.clock = max_bytes, tolerance_s, clock
@@ -84,7 +87,9 @@ class WebhookIntake:
             raise Unauthorized("the webhook signature is missing, invalid or stale") from None
         ev = event_hash(vendor_name, webhook_id)
         claim = self.events.claim(vendor_name, ev, now)
-        if claim.state in ("queued", "in_flight"):
+        if claim.state == "in_flight":
+            claim = self._settle(vendor_name, ev)
+        if claim.state == "queued":
             logger.info("duplicate delivery", extra={"vendor": vendor_name, "event": ev, "state": claim.state})
             return Accepted(webhook_id, duplicate=True)
         if claim.state == "quarantined":
@@ -96,6 +101,23 @@ class WebhookIntake:
         except Exception:
             self.events.release(vendor_name, ev)
             raise
+
+    def _settle(self, vendor_name: str, ev: str) -> Claim:
+        """A racing duplicate waits for the first delivery: a 202 is only given once the body is
+        stored and queued, so the vendor never stops retrying an event that was then lost."""
+        waited = 0.0
+        while waited < self.settle_s:
+            self.sleep(0.1)
+            waited += 0.1
+            settled = self.events.settled(vendor_name, ev)
+            if settled is not None:
+                return settled
+        logger.warning(
+            "duplicate delivery while the first is still storing", extra={"vendor": vendor_name, "event": ev}
+        )
+        raise ServiceUnavailable(
+            "this event is being stored by another delivery; retry shortly", headers={"Retry-After": "5"}
+        )
 
     def store(
         self, vendor: dict[str, Any], webhook_id: str, ev: str, body: bytes, now: float, *, source: str = "webhook"

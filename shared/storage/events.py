@@ -68,6 +68,16 @@ class EventRepository:
             ExpressionAttributeValues=values,
         )
 
+    def settled(self, vendor: str, event_hash: str) -> Claim | None:
+        """Where a claimed event stands now: None while its first delivery is still storing it."""
+        item = self._table.get_item(Key=keys.event(vendor, event_hash), ConsistentRead=True).get("Item")
+        state = (item or {}).get("state")
+        if state == "queued":
+            return Claim("queued")
+        if state == "quarantined":
+            return Claim("quarantined", from_ddb(item or {}).get("errors", []))
+        return None
+
     def release(self, vendor: str, event_hash: str) -> None:
         """A claim whose storing failed: the vendor's retry may claim it again at once."""
         self._table.delete_item(
