@@ -21,8 +21,11 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/hirelens serve --host 127.0.0.1 --port 8000 --demo
 
+# Two runs: the end-to-end tests share one embedded stack (a moto server in this process), which
+# in-process mock_aws tests would reset underneath it.
 test: install
-	$(BIN)/python -m pytest -p no:cacheprovider tests
+	$(BIN)/python -m pytest -p no:cacheprovider tests/e2e
+	$(BIN)/python -m pytest -p no:cacheprovider tests --ignore=tests/e2e
 
 lint: install
 	$(BIN)/ruff check .
