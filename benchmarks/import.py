@@ -29,7 +29,6 @@ import argparse
 import csv
 import io
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -64,7 +63,8 @@ botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _count_send))
 import boto3  # noqa: E402
 import httpx  # noqa: E402
 
-from embedded.aws import MotoServer, aws_env, create_resources, free_port  # noqa: E402
+from embedded.aws import aws_env, create_resources  # noqa: E402
+from embedded.moto_scale import ChildMoto  # noqa: E402
 from shared.imports.rows import FIXED  # noqa: E402
 
 HEADER = [*FIXED, "communication", "teamwork", "stress_tolerance", "logical_thinking"]
@@ -100,89 +100,6 @@ def rows_csv(n: int, *, prefix: str = "R") -> bytes:
 
 
 # -- moto in a child process ---------------------------------------------------------------------
-
-
-def per_item_moto_transactions() -> None:
-    """TransactWriteItems snapshots the items it writes, not whole tables (see the module doc)."""
-    import copy
-
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    class _NoTableCopy:
-        @staticmethod
-        def deepcopy(x: Any, memo: Any = None) -> Any:
-            return x if isinstance(x, Table) else copy.deepcopy(x, memo)
-
-    models.copy = _NoTableCopy  # type: ignore[assignment]
-    original = DynamoDBBackend.transact_write_items
-    lock = threading.Lock()
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        snapshots = []
-        for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            table = self.tables.get(op.get("TableName"))
-            if table is None:
-                continue
-            attrs = op["Item"] if op_type == "Put" else op["Key"]
-            hk = DynamoType(attrs[table.hash_key_attr])
-            rk = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-            snapshots.append((table, hk, rk, copy.deepcopy(table.get_item(hk, rk))))
-        with lock:
-            try:
-                original(self, transact_items)
-            except Exception:
-                for table, hk, rk, item in reversed(snapshots):
-                    if item is None:
-                        table.delete_item(hk, rk)
-                    elif rk is not None:
-                        table.items[hk][rk] = item
-                    else:
-                        table.items[hk] = item
-                raise
-
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
-def moto_child(port: int, stock: bool) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    if not stock:
-        per_item_moto_transactions()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    print("ready", flush=True)
-    sys.stdin.read()  # until the parent closes our stdin
-    server.stop()
-
-
-@dataclass
-class ChildMoto(MotoServer):
-    stock: bool = False
-
-    def start(self) -> str:
-        self.port = self.port or free_port(self.host)
-        args = [sys.executable, __file__, "--moto-child", str(self.port), *(["--stock-moto"] if self.stock else [])]
-        env = {**os.environ, "MOTO_PORT": str(self.port)}  # moto's Step Functions runner calls back on it
-        self._child = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, text=True)
-        assert self._child.stdout is not None
-        if self._child.stdout.readline().strip() != "ready":
-            raise SystemExit("moto did not start")
-        endpoint = f"http://{self.host}:{self.port}"
-        config = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
-        httpx.post(f"{endpoint}/moto-api/config", json=config, timeout=10).raise_for_status()
-        return endpoint
-
-    def stop(self) -> None:
-        assert self._child.stdin is not None
-        self._child.stdin.close()
-        self._child.wait(timeout=30)
 
 
 # -- 1. throughput on the local stack ---------------------------------------------------------------
@@ -371,11 +288,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--memory-rows", default="10000,50000", help="file sizes for the memory part ('' skips it)")
     parser.add_argument("--workers", type=int, default=1, help="rows stored at once (the local stack's default 1)")
     parser.add_argument("--stock-moto", action="store_true", help="leave moto's whole-table transaction copies")
-    parser.add_argument("--moto-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.moto_child:
-        moto_child(args.moto_child, args.stock_moto)
-        return
     if args.rows:
         throughput(args.rows, args.stock_moto, args.workers)
     sizes = [int(s) for s in args.memory_rows.split(",") if s.strip()]

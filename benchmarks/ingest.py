@@ -27,7 +27,6 @@ import contextlib
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import threading
@@ -72,7 +71,7 @@ botocore.handlers.BUILTIN_HANDLERS.append(("before-send", _count_send))
 import boto3  # noqa: E402
 import httpx  # noqa: E402
 
-from embedded.aws import MotoServer, free_port  # noqa: E402
+from embedded.moto_scale import ChildMoto  # noqa: E402
 from embedded.stack import EmbeddedStack  # noqa: E402
 from embedded.tokens import mint  # noqa: E402
 from shared.storage import keys  # noqa: E402
@@ -81,97 +80,6 @@ from shared.webhooks.signature import signed_headers  # noqa: E402
 
 JOB = "BENCH-JOB"
 QUEUE_FILL = 50
-
-
-def dynamodb_costs_like_dynamodb() -> None:
-    """Make moto's DynamoDB cost what DynamoDB's does, so the figures measure hirelens.
-
-    Two costs of the emulator grow with the whole table, so a run of N results would grow
-    quadratically (N = 1,000 did not finish in 13 minutes on two cores):
-
-    - `TransactWriteItems` snapshots every table it touches with `copy.deepcopy` (once per
-      item) for its rollback; here only the touched items are snapshotted and restored.
-    - a `Query` on the table's own key lists and sorts *all* items to pick one partition;
-      here it reads that partition only (index queries are left as they are).
-
-    Both also race concurrent writers (500s from "dictionary changed size during
-    iteration"); the copies below are taken under retries.
-    """
-    import copy
-    import inspect
-
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models import DynamoDBBackend
-    from moto.dynamodb.models.dynamo_type import DynamoType
-    from moto.dynamodb.models.table import Table
-
-    class _NoTableCopy:
-        @staticmethod
-        def deepcopy(x: Any, memo: Any = None) -> Any:
-            return x if isinstance(x, Table) else copy.deepcopy(x, memo)
-
-    models.copy = _NoTableCopy  # type: ignore[assignment]
-    original_transact = DynamoDBBackend.transact_write_items
-    lock = threading.Lock()
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        snapshots = []
-        for entry in transact_items:
-            op_type, op = next(iter(entry.items()))
-            table = self.tables.get(op.get("TableName"))
-            if table is None:
-                continue
-            attrs = op["Item"] if op_type == "Put" else op["Key"]
-            hk = DynamoType(attrs[table.hash_key_attr])
-            rk = DynamoType(attrs[table.range_key_attr]) if table.range_key_attr else None
-            snapshots.append((table, hk, rk, copy.deepcopy(table.get_item(hk, rk))))
-        with lock:
-            try:
-                original_transact(self, transact_items)
-            except Exception:
-                for table, hk, rk, item in reversed(snapshots):
-                    if item is None:
-                        table.delete_item(hk, rk)
-                    elif rk is not None:
-                        table.items[hk][rk] = item
-                    else:
-                        table.items[hk] = item
-                raise
-
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-    one_partition = threading.local()
-    original_all_items = Table.all_items
-
-    def all_items(self: Any) -> list[Any]:
-        hk = getattr(one_partition, "hash_key", None)
-        if hk is not None and getattr(one_partition, "table", None) is self:
-            bucket = self.items.get(hk)
-            if bucket is None:
-                return []
-            return sorted(bucket.values(), key=lambda x: x.range_key) if self.range_key_attr else [bucket]
-        for _ in range(10):
-            try:
-                return original_all_items(self)
-            except RuntimeError:  # a writer changed the table while it was being listed
-                continue
-        return original_all_items(self)
-
-    Table.all_items = all_items  # type: ignore[method-assign]
-    original_query = Table.query
-    query_signature = inspect.signature(original_query)
-
-    def query(self: Any, *args: Any, **kwargs: Any) -> Any:
-        bound = query_signature.bind(self, *args, **kwargs)
-        if bound.arguments.get("index_name"):
-            return original_query(self, *args, **kwargs)
-        one_partition.hash_key, one_partition.table = bound.arguments["hash_key"], self
-        try:
-            return original_query(self, *args, **kwargs)
-        finally:
-            one_partition.hash_key = one_partition.table = None
-
-    Table.query = query  # type: ignore[method-assign]
 
 
 def payload(i: int) -> bytes:
@@ -310,47 +218,6 @@ def readable_through_api(http: httpx.Client, token: str) -> int:
             return seen
 
 
-class ChildMoto(MotoServer):
-    """The embedded stack's moto server, started in a child process of this script."""
-
-    def start(self) -> str:
-        self.port = self.port or free_port(self.host)
-        env = {**os.environ, "MOTO_PORT": str(self.port)}
-        self._child = subprocess.Popen(
-            [sys.executable, __file__, "--moto-child", str(self.port)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env=env,
-            text=True,
-        )
-        assert self._child.stdout is not None
-        if self._child.stdout.readline().strip() != "ready":
-            raise SystemExit("moto did not start")
-        endpoint = f"http://{self.host}:{self.port}"
-        config = {"lambda": {"use_docker": False}, "stepfunctions": {"execute_state_machine": True}}
-        httpx.post(f"{endpoint}/moto-api/config", json=config, timeout=10).raise_for_status()
-        return endpoint
-
-    def stop(self) -> None:
-        assert self._child.stdin is not None
-        self._child.stdin.close()
-        self._child.wait(timeout=30)
-
-
-def moto_child(port: int) -> None:
-    import logging
-
-    from moto.server import ThreadedMotoServer
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    dynamodb_costs_like_dynamodb()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    print("ready", flush=True)
-    sys.stdin.read()  # until the parent closes our stdin
-    server.stop()
-
-
 def run(n: int, concurrency: int) -> str:
     stack = EmbeddedStack(port=0, moto=ChildMoto()).start()
     try:
@@ -459,11 +326,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=300, help="webhooks to deliver (default 300; the issue's: 1000)")
     parser.add_argument("--concurrency", type=int, default=1, help="deliveries in flight (default 1)")
-    parser.add_argument("--moto-child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.moto_child:
-        moto_child(args.moto_child)
-        return
     # Powertools prints metric blobs every 100 values even when metrics are disabled: keep the
     # run's stray stdout out of the figures
     with contextlib.redirect_stdout(io.StringIO()):
