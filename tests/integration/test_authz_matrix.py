@@ -342,25 +342,28 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from moto import mock_aws
 
     from embedded.aws import REGION, create_resources
+    from embedded.gate import GATE
     from shared import wiring
 
-    with pytest.MonkeyPatch.context() as mp:
-        for k in ("AWS_ENDPOINT_URL", "MOTO_PORT"):
-            mp.delenv(k, raising=False)
-        for k, v in {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": REGION,
-            "AWS_REGION": REGION,
-        }.items():
-            mp.setenv(k, v)
-        with mock_aws():
-            settings = create_resources(boto3.session.Session(region_name=REGION))
-            for k, v in settings.to_env().items():
+    # the session stack's pollers and timers wait meanwhile (tests/conftest.py `_background_held`)
+    with GATE.closed():
+        with pytest.MonkeyPatch.context() as mp:
+            for k in ("AWS_ENDPOINT_URL", "MOTO_PORT"):
+                mp.delenv(k, raising=False)
+            for k, v in {
+                "AWS_ACCESS_KEY_ID": "testing",
+                "AWS_SECRET_ACCESS_KEY": "testing",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+            }.items():
                 mp.setenv(k, v)
-            wiring.reset()
-            yield wiring.services()
-            wiring.reset()
+            with mock_aws():
+                settings = create_resources(boto3.session.Session(region_name=REGION))
+                for k, v in settings.to_env().items():
+                    mp.setenv(k, v)
+                wiring.reset()
+                yield wiring.services()
+        wiring.reset()  # the stack's threads see its own settings again when they resume
 
 
 @pytest.fixture(scope="module")
