@@ -13,7 +13,7 @@ Order matters, so that a crash half-way leaves nothing readable and a retry fini
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -68,9 +68,16 @@ class ErasureGuard:
 
     def erased_after(self, ident: CandidateIdentity, received_at: str | None) -> bool:
         received = _epoch(received_at)
-        for kind, blind in self._blind.identities(ident.external_id, ident.email, ident.phone):
+        pairs = self._blind.identities(ident.external_id, ident.email, ident.phone)
+        ext = next((f"ext#{b}" for k, b in pairs if k == "ext"), None)
+        for kind, blind in pairs:
             item = self._table.get_item(Key=keys.erased_identity(kind, blind), ConsistentRead=True).get("Item")
-            if item and (received is None or received <= float(item["erased_at_epoch"])):
+            if not item:
+                continue
+            # as when matching people: a shared e-mail or phone never joins two different ATS ids
+            if kind != "ext" and ext and item.get("ext") and item["ext"] != ext:
+                continue
+            if received is None or received <= float(item["erased_at_epoch"]):
                 return True
         return False
 
@@ -129,17 +136,19 @@ class CandidateEraser:
         return report
 
     # -- steps -----------------------------------------------------------------------------
-    def _tombstones(self, idents: Iterable[str], now: float) -> None:
+    def _tombstones(self, idents: list[str], now: float) -> None:
+        ext = next((i for i in idents if i.startswith("ext#")), None)
         for ident in idents:
             kind, _, blind = ident.partition("#")
-            self._table.put_item(
-                Item={
-                    **keys.erased_identity(kind, blind),
-                    "erased_at": iso(now),
-                    "erased_at_epoch": int(now) + 1,  # whole seconds, rounded up: covers this second
-                    "expires_at": int(now) + TOMBSTONE_TTL_S,
-                }
-            )
+            item: dict[str, Any] = {
+                **keys.erased_identity(kind, blind),
+                "erased_at": iso(now),
+                "erased_at_epoch": int(now) + 1,  # whole seconds, rounded up: covers this second
+                "expires_at": int(now) + TOMBSTONE_TTL_S,
+            }
+            if ext:
+                item["ext"] = ext  # the erased person's ATS id (blind): see ErasureGuard
+            self._table.put_item(Item=item)
 
     def _erase_items(self, cid: str, items: list[dict[str, Any]], report: ErasureReport) -> None:
         results = [i for i in items if i["sk"].startswith("RES#")]

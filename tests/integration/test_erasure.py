@@ -228,3 +228,19 @@ def test_an_export_file_with_the_candidate_in_it_is_erased_with_them(aws):
     # Then the file that held their name is gone, every version of it
     versions = aws.s3.list_object_versions(Bucket=aws.settings.evidence_bucket, Prefix=obj["Key"])
     assert not versions.get("Versions")
+
+
+def test_a_queued_event_of_someone_else_sharing_a_phone_is_kept(aws):
+    # Given a candidate with an ATS id and a phone, and another person (another ATS id) with the
+    # same phone whose result waits in the queue
+    v = vendor(aws)
+    cid = ingest(aws, v, "R-a", "C-ats-a", "JOB-P", {"communication": 70}, phone=PHONE)
+    payload = generic_payload("R-b", "C-ats-b", "JOB-P", {"communication": 75}, name="李四")
+    payload["data"]["candidate"]["phone"] = PHONE
+    assert webhook(*v, payload).status == 202
+    # When the first is erased before the consumer gets to the second
+    assert api("DELETE", f"/v1/candidates/{cid}", "hr_admin").status == 204
+    drain(aws)
+    # Then the other person's result is stored all the same
+    other = aws.candidates.pointer(result_id(v[0], "R-b"))
+    assert other and other["candidate_id"] != cid
