@@ -41,11 +41,6 @@ def candidate_event(candidate_id: str, event_ref: str) -> dict[str, str]:
     return {"pk": candidate_pk(candidate_id), "sk": f"EVT#{event_ref}"}
 
 
-def candidate_export(candidate_id: str, export_id: str) -> dict[str, str]:
-    """Links an export file (its `s3_key`) to each candidate in it, so erasure deletes the file."""
-    return {"pk": candidate_pk(candidate_id), "sk": f"EXP#{export_id}"}
-
-
 def annotation(candidate_id: str, created_at: str, annotation_id: str) -> dict[str, str]:
     """A reviewer's note on a candidate, in the candidate's partition (erased with it), oldest first."""
     return {"pk": candidate_pk(candidate_id), "sk": f"ANN#{created_at}#{annotation_id}"}
