@@ -85,8 +85,16 @@ def unique(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:10]}"
 
 
-def post_signed(http: Any, vendor: str, secret: str, payload: Any, *, msg_id: str | None = None,
-                ts: int | None = None, body: bytes | None = None) -> Any:
+def post_signed(
+    http: Any,
+    vendor: str,
+    secret: str,
+    payload: Any,
+    *,
+    msg_id: str | None = None,
+    ts: int | None = None,
+    body: bytes | None = None,
+) -> Any:
     from shared.webhooks.signature import signed_headers
 
     raw = body if body is not None else json.dumps(payload, ensure_ascii=False).encode()
@@ -105,16 +113,42 @@ def wait_until(fn: Any, timeout: float = 15.0, every: float = 0.1) -> Any:
     return last
 
 
-def generic_payload(result_id: str, candidate: str, job: str, dims: dict[str, float], *, revision: int = 1,
-                    kind: str = "interview.result.completed", department: str = "risk", name: str = "张三",
-                    **data: Any) -> dict[str, Any]:
-    return {"type": kind, "occurred_at": "2026-11-20T08:30:00Z", "data": {
-        "result_id": result_id, "revision": revision,
-        "candidate": {"external_id": candidate, "name": name, "email": f"{candidate.lower()}@example.com",
-                      "phone": "+8613800000000"},
-        "job": {"external_id": job, "title": "风控分析师", "department": department},
-        "completed_at": "2026-11-20T08:20:00Z",
-        "dimensions": [{"code": c, "label": c, "score": s, "scale_min": 0, "scale_max": 100} for c, s in dims.items()],
-        "answers": [{"question_id": "q1", "question": "请介绍一次团队合作的经历",
-                     "transcript": "我们团队一起解决了一个很难的问题"}],
-        **data}}
+def generic_payload(
+    result_id: str,
+    candidate: str,
+    job: str,
+    dims: dict[str, float],
+    *,
+    revision: int = 1,
+    kind: str = "interview.result.completed",
+    department: str = "risk",
+    name: str = "张三",
+    **data: Any,
+) -> dict[str, Any]:
+    return {
+        "type": kind,
+        "occurred_at": "2026-11-20T08:30:00Z",
+        "data": {
+            "result_id": result_id,
+            "revision": revision,
+            "candidate": {
+                "external_id": candidate,
+                "name": name,
+                "email": f"{candidate.lower()}@example.com",
+                "phone": "+8613800000000",
+            },
+            "job": {"external_id": job, "title": "风控分析师", "department": department},
+            "completed_at": "2026-11-20T08:20:00Z",
+            "dimensions": [
+                {"code": c, "label": c, "score": s, "scale_min": 0, "scale_max": 100} for c, s in dims.items()
+            ],
+            "answers": [
+                {
+                    "question_id": "q1",
+                    "question": "请介绍一次团队合作的经历",
+                    "transcript": "我们团队一起解决了一个很难的问题",
+                }
+            ],
+            **data,
+        },
+    }

@@ -6,8 +6,17 @@ import pytest
 
 from shared.services.exports import neutralise
 
-PAYLOADS = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=cmd", "\r=cmd", '=HYPERLINK("http://x","y")', "＝1+1",
-            "=cmd|' /C calc'!A0"]
+PAYLOADS = [
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=cmd",
+    "\r=cmd",
+    '=HYPERLINK("http://x","y")',
+    "＝1+1",
+    "=cmd|' /C calc'!A0",
+]
 
 
 @pytest.mark.parametrize("payload", PAYLOADS)
