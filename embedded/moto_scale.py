@@ -84,7 +84,7 @@ def dynamodb_costs_like_dynamodb() -> None:
 
     def all_items(self: Any) -> list[Any]:
         hk = getattr(one_partition, "hash_key", None)
-        if hk is not None and getattr(one_partition, "table", None) is self:
+        if hk is not None and id(getattr(one_partition, "table", None)) == id(self):
             bucket = self.items.get(hk)
             if bucket is None:
                 return []
