@@ -51,7 +51,7 @@ FUNCTIONS = {
     "webhook": "functions.ingest.webhook.lambda_handler",
     "consumer": "functions.ingest.consumer.lambda_handler",
     "score": "functions.score.handler.lambda_handler",
-    "retention": "functions.retention.handler.lambda_handler",
+    "retention": "functions.workflow.retention.lambda_handler",
     "puller": "functions.ingest.puller.lambda_handler",
     "media": "functions.ingest.media.lambda_handler",
     "redrive": "functions.ingest.redrive.lambda_handler",

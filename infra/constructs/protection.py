@@ -23,7 +23,7 @@ from constructs import Construct
 
 from infra.constructs.functions import FunctionFactory
 
-RETENTION_HANDLER = "functions.retention.handler.lambda_handler"
+RETENTION_HANDLER = "functions.workflow.retention.lambda_handler"
 RETENTION_RATE = Duration.days(1)
 # a sweep erases at most 500 candidates (each a few dozen requests), then the next day goes on
 RETENTION_TIMEOUT = Duration.minutes(15)

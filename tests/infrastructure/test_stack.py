@@ -48,7 +48,7 @@ CONSUMER_OF = {
 }
 # scheduled or invoked by operators, not queue consumers (tests/infrastructure/test_channels_recovery.py)
 PULLER, REDRIVE = "functions.ingest.puller.lambda_handler", "functions.ingest.redrive.lambda_handler"
-RETENTION = "functions.retention.handler.lambda_handler"
+RETENTION = "functions.workflow.retention.lambda_handler"
 WORKFLOW_REMINDERS = "functions.workflow.reminders.lambda_handler"
 GROUPS = {"hr_admin", "hr", "interviewer", "candidate", "finance", "auditor"}
 

@@ -128,7 +128,7 @@ def test_quarantined_payloads_are_destroyed_after_their_period(aws):
 
 
 def test_the_scheduled_function_runs_the_sweep(aws, people):
-    from functions.retention.handler import lambda_handler
+    from functions.workflow.retention import lambda_handler
 
     out = lambda_handler({"source": "aws.events", "detail-type": "Scheduled Event"}, LocalContext("retention"))
     # nothing is old enough yet on the real clock
