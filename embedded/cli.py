@@ -9,7 +9,12 @@ import threading
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import warnings
+
     from embedded import state
+
+    # Powertools warns on every invocation that published no metric; metrics are off locally
+    warnings.filterwarnings("ignore", message="No application metrics to publish")
     from embedded.stack import EmbeddedStack
 
     stack = EmbeddedStack(host=args.host, port=args.port).start()
