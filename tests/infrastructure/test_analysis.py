@@ -4,25 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-from aws_cdk import App
-from aws_cdk.assertions import Template
-
-from infra.app import STACK_NAME, build_app
 from shared.resources import EXPORT_PREFIX, MAIN_TABLE, SCORE_QUEUE
+from tests.infrastructure.cfn import of_type
 
 API = "functions.api.handler.lambda_handler"
 SCORE = "functions.score.handler.lambda_handler"
-
-
-@pytest.fixture(scope="module")
-def resources(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app: App = build_app(tmp_path_factory.mktemp("cdk.out"), build_layer=False)
-    return dict(Template.from_stack(app.node.find_child(STACK_NAME)).to_json()["Resources"])  # type: ignore[arg-type]
-
-
-def of_type(resources: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
-    return {lid: r.get("Properties", {}) for lid, r in resources.items() if r["Type"] == kind}
 
 
 def function(resources: dict[str, Any], handler: str) -> dict[str, Any]:

@@ -5,45 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from aws_cdk.assertions import Template
 
-from infra.app import STACK_NAME, build_app
 from infra.constructs.channels import MEDIA_HANDLER, PULLER_HANDLER, REDRIVE_HANDLER
 from shared.resources import MEDIA_PREFIX, MEDIA_QUEUE, QUARANTINE_PREFIX, QUEUES, RAW_PREFIX
+from tests.infrastructure.cfn import Resources, as_list, of_type, ref_of
 
-Resources = dict[str, dict[str, Any]]
 API = "functions.api.handler.lambda_handler"
 SECRET_PREFIX = "hirelens/vendor-pull/"
 
 
-@pytest.fixture(scope="module")
-def resources(tmp_path_factory: pytest.TempPathFactory) -> Resources:
-    app = build_app(tmp_path_factory.mktemp("cdk.out"), build_layer=False)
-    template = Template.from_stack(app.node.find_child(STACK_NAME))  # type: ignore[arg-type]
-    return dict(template.to_json()["Resources"])
-
-
 # --- helpers ---------------------------------------------------------------------------------
-
-
-def of_type(resources: Resources, kind: str) -> dict[str, dict[str, Any]]:
-    return {lid: r.get("Properties", {}) for lid, r in resources.items() if r["Type"] == kind}
-
-
-def ref_of(value: Any) -> str | None:
-    """The logical id an ARN/URL expression points to (GetAtt, Ref, or a Join starting with one)."""
-    if isinstance(value, dict):
-        if "Fn::GetAtt" in value:
-            return str(value["Fn::GetAtt"][0])
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::Join" in value:
-            return next((lid for part in value["Fn::Join"][1] if (lid := ref_of(part))), None)
-    return None
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
 
 
 def function(resources: Resources, handler: str) -> tuple[str, dict[str, Any]]:

@@ -16,7 +16,6 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 
 from infra import bundle
-from infra.app import STACK_NAME, build_app
 from infra.constructs.functions import settings_environment
 from shared.resources import (
     IDEMPOTENCY_TABLE,
@@ -31,8 +30,7 @@ from shared.resources import (
     TableSpec,
 )
 from shared.settings import Settings
-
-Resources = dict[str, dict[str, Any]]
+from tests.infrastructure.cfn import Resources, as_list, of_type, ref_of
 
 API = "functions.api.handler.lambda_handler"
 WEBHOOK = "functions.ingest.webhook.lambda_handler"
@@ -57,25 +55,16 @@ GROUPS = {"hr_admin", "hr", "interviewer", "candidate", "finance", "auditor"}
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> App:
-    return build_app(tmp_path_factory.mktemp("cdk.out"), build_layer=False)
+def app(cdk_app: App) -> App:
+    return cdk_app
 
 
 @pytest.fixture(scope="module")
-def template(app: App) -> Template:
-    return Template.from_stack(app.node.find_child(STACK_NAME))  # type: ignore[arg-type]
-
-
-@pytest.fixture(scope="module")
-def resources(template: Template) -> Resources:
-    return dict(template.to_json()["Resources"])
+def template(cdk_template: Template) -> Template:
+    return cdk_template
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def of_type(resources: Resources, kind: str) -> dict[str, dict[str, Any]]:
-    return {lid: r.get("Properties", {}) for lid, r in resources.items() if r["Type"] == kind}
 
 
 def only(resources: Resources, kind: str) -> tuple[str, dict[str, Any]]:
@@ -117,26 +106,10 @@ def field_of(spec: TableSpec | QueueSpec) -> str:
     return next(field for field, s in specs.items() if s is spec)
 
 
-def logical_id_of(value: Any) -> str | None:
-    """The resource an ARN expression (GetAtt, Ref or a Join starting with one) points to."""
-    if isinstance(value, dict):
-        if "Fn::GetAtt" in value:
-            return str(value["Fn::GetAtt"][0])
-        if "Ref" in value:
-            return str(value["Ref"])
-        if "Fn::Join" in value:
-            return next((lid for part in value["Fn::Join"][1] if (lid := logical_id_of(part))), None)
-    return None
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def denies_insecure_transport(resources: Resources, kind: str, target: str) -> bool:
     key = "Bucket" if kind == "AWS::S3::BucketPolicy" else "Queues"
     for policy in of_type(resources, kind).values():
-        if target not in {logical_id_of(t) for t in as_list(policy[key])}:
+        if target not in {ref_of(t) for t in as_list(policy[key])}:
             continue
         for statement in policy["PolicyDocument"]["Statement"]:
             if statement["Effect"] == "Deny" and statement.get("Condition") == {
@@ -148,7 +121,7 @@ def denies_insecure_transport(resources: Resources, kind: str, target: str) -> b
 
 def granted(resources: Resources, handler: str) -> dict[str, set[str]]:
     """Allowed actions of a function's role, by the logical id of the resource they apply to."""
-    role = logical_id_of(functions(resources)[handler]["Role"])
+    role = ref_of(functions(resources)[handler]["Role"])
     actions: dict[str, set[str]] = {}
     for policy in of_type(resources, "AWS::IAM::Policy").values():
         if {"Ref": role} not in policy["Roles"]:
@@ -157,7 +130,7 @@ def granted(resources: Resources, handler: str) -> dict[str, set[str]]:
             if statement["Effect"] != "Allow":
                 continue
             for resource in as_list(statement["Resource"]):
-                actions.setdefault(logical_id_of(resource) or str(resource), set()).update(as_list(statement["Action"]))
+                actions.setdefault(ref_of(resource) or str(resource), set()).update(as_list(statement["Action"]))
     return actions
 
 
@@ -262,7 +235,7 @@ def test_queue_has_encrypted_ssl_only_dead_letter_queue(resources: Resources, fi
     queue_id = settings_ref(resources, field)
     queue = resources[queue_id]["Properties"]
     redrive = queue["RedrivePolicy"]
-    dlq_id = logical_id_of(redrive["deadLetterTargetArn"])
+    dlq_id = ref_of(redrive["deadLetterTargetArn"])
     assert dlq_id
     dlq = resources[dlq_id]["Properties"]
 
@@ -282,11 +255,11 @@ def test_queue_is_drained_by_its_consumer_with_partial_batch_failures(resources:
     mappings = [
         m
         for m in of_type(resources, "AWS::Lambda::EventSourceMapping").values()
-        if logical_id_of(m["EventSourceArn"]) == queue_id
+        if ref_of(m["EventSourceArn"]) == queue_id
     ]
     assert len(mappings) == 1
     mapping = mappings[0]
-    consumer = resources[str(logical_id_of(mapping["FunctionName"]))]["Properties"]
+    consumer = resources[str(ref_of(mapping["FunctionName"]))]["Properties"]
 
     assert consumer["Handler"] == CONSUMER_OF[spec.logical_id]
     assert mapping["BatchSize"] == spec.batch_size
@@ -320,7 +293,7 @@ def test_the_four_functions_run_python_3_12_on_arm64_with_tracing(resources: Res
         assert props["Architectures"] == ["arm64"], handler
         assert props["TracingConfig"] == {"Mode": "Active"}, handler
         assert props["Environment"]["Variables"]["POWERTOOLS_SERVICE_NAME"] == "hirelens", handler
-        log_group = resources[str(logical_id_of(props["LoggingConfig"]["LogGroup"]))]
+        log_group = resources[str(ref_of(props["LoggingConfig"]["LogGroup"]))]
         assert log_group["Type"] == "AWS::Logs::LogGroup"
         assert log_group["Properties"]["RetentionInDays"] > 0
 
@@ -342,7 +315,7 @@ def test_settings_environment_refuses_a_missing_required_setting() -> None:
 
 
 def test_each_function_has_its_own_role_without_aws_managed_policies(resources: Resources) -> None:
-    roles = [logical_id_of(p["Role"]) for p in functions(resources).values()]
+    roles = [ref_of(p["Role"]) for p in functions(resources).values()]
     assert len(set(roles)) == len(roles)
     for role in roles:
         assert "ManagedPolicyArns" not in resources[str(role)]["Properties"]
@@ -444,8 +417,8 @@ def routes(resources: Resources) -> dict[str, dict[str, Any]]:
 
 
 def handler_behind(resources: Resources, route: dict[str, Any]) -> str:
-    integration = resources[str(logical_id_of(route["Target"]))]["Properties"]
-    return str(resources[str(logical_id_of(integration["IntegrationUri"]))]["Properties"]["Handler"])
+    integration = resources[str(ref_of(route["Target"]))]["Properties"]
+    return str(resources[str(ref_of(integration["IntegrationUri"]))]["Properties"]["Handler"])
 
 
 def test_routes_reach_the_right_function(resources: Resources) -> None:
@@ -468,7 +441,7 @@ def test_public_routes_have_no_authorizer(resources: Resources, route_key: str) 
 
 def test_every_other_route_needs_a_cognito_jwt(resources: Resources) -> None:
     route = routes(resources)["ANY /v1/{proxy+}"]
-    authorizer = resources[str(logical_id_of(route["AuthorizerId"]))]["Properties"]
+    authorizer = resources[str(ref_of(route["AuthorizerId"]))]["Properties"]
     pool_id, _ = only(resources, "AWS::Cognito::UserPool")
     client_id, _ = only(resources, "AWS::Cognito::UserPoolClient")
 
@@ -486,9 +459,7 @@ def test_default_stage_writes_access_logs_and_is_throttled(resources: Resources)
     _, stage = only(resources, "AWS::ApiGatewayV2::Stage")
     assert stage["StageName"] == "$default"
     assert stage["AutoDeploy"] is True
-    assert resources[str(logical_id_of(stage["AccessLogSettings"]["DestinationArn"]))]["Type"] == (
-        "AWS::Logs::LogGroup"
-    )
+    assert resources[str(ref_of(stage["AccessLogSettings"]["DestinationArn"]))]["Type"] == ("AWS::Logs::LogGroup")
     assert "$context.requestId" in stage["AccessLogSettings"]["Format"]
     assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] > 0
 

@@ -7,10 +7,8 @@ import json
 from typing import Any
 
 import pytest
-from aws_cdk import App
 from aws_cdk.assertions import Template
 
-from infra.app import STACK_NAME, build_app
 from infra.workflow_asl import from_template, render, synthesize
 from shared.resources import WORKFLOW_QUEUE
 from shared.workflow.transitions import OPEN, STEP_OF
@@ -22,9 +20,8 @@ SCORE = "functions.score.handler.lambda_handler"
 
 
 @pytest.fixture(scope="module")
-def template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    app: App = build_app(tmp_path_factory.mktemp("cdk.out"), build_layer=False)
-    return dict(Template.from_stack(app.node.find_child(STACK_NAME)).to_json())  # type: ignore[arg-type]
+def template(cdk_template: Template) -> dict[str, Any]:
+    return dict(cdk_template.to_json())
 
 
 def of_type(t: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
