@@ -12,7 +12,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from shared.models.results import CanonicalResult
+from shared.models.results import CanonicalResult, Dimension, ScaledScore
 from shared.taxonomy import Taxonomy, default_taxonomy
 
 M = TypeVar("M", bound=BaseModel)
@@ -53,3 +53,19 @@ class VendorAdapter(ABC):
     @abstractmethod
     def to_canonical(self, vendor: str, doc: dict[str, Any]) -> CanonicalResult:
         """Validate the vendor's document and map it; raise ValidationError/ValueError if it is not."""
+
+    def labelled(self, label: str, score: float, scale: tuple[float, float], comment: str | None = None) -> Dimension:
+        """A dimension a vendor names only by label, on the vendor's fixed scale, mapped to the taxonomy."""
+        return Dimension(
+            code=self.taxonomy.resolve(None, label),
+            label=label,
+            score=score,
+            scale_min=scale[0],
+            scale_max=scale[1],
+            comment=comment,
+        )
+
+
+def on_scale(score: float | None, scale: tuple[float, float]) -> ScaledScore | None:
+    """An overall score on a vendor's fixed scale, when the vendor sent one."""
+    return None if score is None else ScaledScore(score=score, scale_min=scale[0], scale_max=scale[1])

@@ -25,13 +25,11 @@ from shared.models.results import (
     Answer,
     CandidateIdentity,
     CanonicalResult,
-    Dimension,
     EventKind,
     JobRef,
     MediaRef,
-    ScaledScore,
 )
-from shared.vendors.adapters.base import PayloadInvalid, VendorAdapter
+from shared.vendors.adapters.base import PayloadInvalid, VendorAdapter, on_scale
 from shared.vendors.fields import UtcInstant, VendorId
 
 SCALE_MIN, SCALE_MAX = 1.0, 5.0
@@ -145,21 +143,9 @@ class VidassessAdapter(VendorAdapter):
                 if a.requisition
                 else None
             ),
-            overall=(
-                ScaledScore(score=a.overall_rating, scale_min=SCALE_MIN, scale_max=SCALE_MAX)
-                if a.overall_rating is not None
-                else None
-            ),
+            overall=on_scale(a.overall_rating, (SCALE_MIN, SCALE_MAX)),
             dimensions=tuple(
-                Dimension(
-                    code=self.taxonomy.resolve(None, c.name),
-                    label=c.name,
-                    score=c.rating,
-                    scale_min=SCALE_MIN,
-                    scale_max=SCALE_MAX,
-                    comment=c.comment,
-                )
-                for c in a.competencies
+                self.labelled(c.name, c.rating, (SCALE_MIN, SCALE_MAX), c.comment) for c in a.competencies
             ),
             answers=tuple(
                 Answer(

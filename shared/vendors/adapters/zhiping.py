@@ -25,13 +25,11 @@ from shared.models.results import (
     Answer,
     CandidateIdentity,
     CanonicalResult,
-    Dimension,
     EventKind,
     JobRef,
     MediaRef,
-    ScaledScore,
 )
-from shared.vendors.adapters.base import PayloadInvalid, VendorAdapter
+from shared.vendors.adapters.base import PayloadInvalid, VendorAdapter, on_scale
 from shared.vendors.fields import ChinaInstant, VendorId
 
 SCALE_MIN, SCALE_MAX = 0.0, 10.0
@@ -150,22 +148,8 @@ class ZhipingAdapter(VendorAdapter):
                 if i.post
                 else None
             ),
-            overall=(
-                ScaledScore(score=i.overall, scale_min=SCALE_MIN, scale_max=SCALE_MAX)
-                if i.overall is not None
-                else None
-            ),
-            dimensions=tuple(
-                Dimension(
-                    code=self.taxonomy.resolve(None, d.label),
-                    label=d.label,
-                    score=d.score,
-                    scale_min=SCALE_MIN,
-                    scale_max=SCALE_MAX,
-                    comment=d.comment,
-                )
-                for d in i.dimensions
-            ),
+            overall=on_scale(i.overall, (SCALE_MIN, SCALE_MAX)),
+            dimensions=tuple(self.labelled(d.label, d.score, (SCALE_MIN, SCALE_MAX), d.comment) for d in i.dimensions),
             answers=tuple(
                 Answer(question_id=r.question_id, question=r.question, transcript=r.transcript, media=_media(r))
                 for r in i.replies
