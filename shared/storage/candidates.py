@@ -43,8 +43,11 @@ class CandidateRepository:
             raise ValueError("candidate has no identifier")
         ext = next((f"ext#{b}" for k, b in pairs if k == "ext"), None)
         cid = None
+        # who each identifier read so far leads to (None: nobody yet): those need no write below
+        seen: dict[tuple[str, str], str | None] = {}
         for kind, blind in pairs:
             item = self._table.get_item(Key=keys.identity(kind, blind), ConsistentRead=True).get("Item")
+            seen[(kind, blind)] = item["candidate_id"] if item else None
             if item and not (kind != "ext" and ext and self._other_ats_id(item["candidate_id"], ext)):
                 cid = item["candidate_id"]
                 break
@@ -60,8 +63,13 @@ class CandidateRepository:
                 if not is_conditional_failure(exc):
                     raise
                 cid = self._table.get_item(Key=keys.identity(kind, blind), ConsistentRead=True)["Item"]["candidate_id"]
+            seen[(kind, blind)] = cid
         owned = set()  # identifiers that lead to this candidate (a shared phone may lead to another)
         for kind, blind in pairs:
+            if seen.get((kind, blind)) is not None:  # already known: ours, or another person's
+                if seen[(kind, blind)] == cid:
+                    owned.add(f"{kind}#{blind}")
+                continue
             try:
                 self._table.put_item(
                     Item={**keys.identity(kind, blind), "candidate_id": cid},
